@@ -1,0 +1,72 @@
+# Carrefour — run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# pyenv's shims are not on PATH everywhere (CI): ask pyenv where 3.10 lives.
+BASE_PYTHON ?= $(shell (pyenv prefix $(PYTHON_VERSION) 2>/dev/null || ~/.pyenv/bin/pyenv prefix $(PYTHON_VERSION) 2>/dev/null) | head -1)/bin/python
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/carrefour.tar.gz
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTION_PORT)/webhook
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot/nlu -name '*.yml' -o -name '*.py' 2>/dev/null)
+
+.PHONY: help install validate train run shell test lint typecheck unit test-stories eval clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt setuptools==70.3.0 wheel==0.45.1
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]" --no-build-isolation
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned packages
+
+validate: install ## Validate the knowledge base and the training data
+	$(PY) -m bot.knowledge
+	$(RASA) data validate --fail-on-warnings --quiet
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(PY) -m bot.knowledge
+	$(RASA) train --fixed-model-name carrefour --out models --force --quiet
+
+train: $(MODEL) ## Train the model if it is missing or its inputs changed
+
+run: validate train ## Start the assistant (action server + Rasa), Ctrl-C stops both
+	@scripts/serve.sh foreground
+
+shell: install ## Chat with the running assistant in this terminal
+	$(PY) scripts/chat.py
+
+lint: install ## ruff (lint and format check)
+	$(VENV)/bin/ruff check bot actions tests scripts
+	$(VENV)/bin/ruff format --check bot actions tests scripts
+
+typecheck: install ## mypy
+	$(VENV)/bin/mypy
+
+unit: install ## Unit, property and parity tests (no Rasa server)
+	$(PY) -m pytest
+
+test-stories: validate train ## Conversation tests in both languages (rasa test)
+	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/core --quiet
+	$(RASA) test nlu --nlu tests/stories --model $(MODEL) --out results/nlu --quiet >/dev/null 2>&1 || true
+
+eval: train ## Held-out evaluation through the REST channel, with thresholds
+	@scripts/serve.sh background
+	@trap 'scripts/serve.sh stop' EXIT; $(PY) scripts/evaluate.py --cases tests/eval/cases.yml --url http://localhost:$(RASA_PORT) --check
+
+test: lint typecheck unit validate train test-stories eval ## Everything CI runs
+
+clean: ## Remove the model, results and run files (keeps .venv)
+	rm -rf models results .run

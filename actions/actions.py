@@ -1,0 +1,164 @@
+"""Rasa SDK actions: read the tracker, call :mod:`bot.assistant`, dispatch the reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import assistant
+from bot import constants as c
+from bot.contract import load_contract
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.language import decide_language, warm_up
+from bot.location import Location, parse_location
+from bot.nlu.kind_classifier import OUTPUT_KEY
+from bot.understanding import Understanding
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> KnowledgeBase:
+    """The knowledge base, loaded once per process (start-up fails on a bad file)."""
+    return load_knowledge()
+
+
+def _user_metadata(tracker: Tracker) -> dict[str, Any]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
+def _user_turns(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+def _location(tracker: Tracker) -> Location:
+    return Location(
+        tracker.get_slot(c.SLOT_PROVINCE),
+        tracker.get_slot(c.SLOT_MUNICIPALITY),
+        tracker.get_slot(c.SLOT_POSTAL_FSA),
+    )
+
+
+def turn_from_tracker(tracker: Tracker) -> assistant.Turn:
+    """Build the assistant's view of the conversation from the tracker."""
+    message = tracker.latest_message or {}
+    entities = {e.get("entity"): e.get("value") for e in message.get("entities") or []}
+    return assistant.Turn(
+        text=message.get("text") or "",
+        lang=tracker.get_slot(c.SLOT_LANGUAGE) or "en",
+        intent=(message.get("intent") or {}).get("name"),
+        understanding=Understanding.from_dict(message.get(OUTPUT_KEY)),
+        location=_location(tracker),
+        kind=tracker.get_slot(c.SLOT_KIND),
+        event=tracker.get_slot(c.SLOT_EVENT),
+        awaiting=tracker.get_slot(c.SLOT_AWAITING),
+        services=tuple(tracker.get_slot(c.SLOT_SERVICES) or ()),
+        fallbacks=int(tracker.get_slot(c.SLOT_FALLBACKS) or 0),
+        chosen_kind=entities.get(c.ENTITY_KIND),
+        chosen_event=entities.get(c.ENTITY_EVENT),
+    )
+
+
+def dispatch(
+    dispatcher: CollectingDispatcher, reply: assistant.Reply, lang: str
+) -> list[EventType]:
+    """Send a reply's messages and return its slot events."""
+    for message, text in zip(reply.messages, reply.texts(knowledge(), lang)):
+        dispatcher.utter_message(
+            text=text, buttons=message.buttons or None, json_message=message.payload
+        )
+    return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+class _AssistantAction(Action):
+    """An action that answers with one function of :mod:`bot.assistant`."""
+
+    action_name = ""
+    handler: Callable[[KnowledgeBase, assistant.Turn], assistant.Reply]
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        turn = turn_from_tracker(tracker)
+        return dispatch(dispatcher, type(self).handler(knowledge(), turn), turn.lang)
+
+
+class ActionRoute(_AssistantAction):
+    """Refer a need or a life event, asking for the location when it matters."""
+
+    action_name = "action_route"
+    handler = staticmethod(assistant.route)
+
+
+class ActionFollowUp(_AssistantAction):
+    """Answer how / where / documents / how long / why about the current service."""
+
+    action_name = "action_follow_up"
+    handler = staticmethod(assistant.follow_up)
+
+
+class ActionHandoff(_AssistantAction):
+    """Give the number of a person who can help."""
+
+    action_name = "action_handoff"
+    handler = staticmethod(assistant.handoff)
+
+
+class ActionFallback(_AssistantAction):
+    """Two-stage fallback on low NLU confidence, then a phone number."""
+
+    action_name = "action_fallback"
+    handler = staticmethod(assistant.fallback)
+
+
+class ActionDefaultFallback(_AssistantAction):
+    """When no rule applies: the same fallback, never silence."""
+
+    action_name = "action_default_fallback"
+    handler = staticmethod(assistant.fallback)
+
+
+class ActionValidateSlotMappings(Action):
+    """Runs after every user message: sets the language and the location slots.
+
+    Only the first three characters of a postal code are kept: routing needs no more.
+    """
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        current = tracker.get_slot(c.SLOT_LANGUAGE) if _user_turns(tracker) > 1 else None
+        events: list[EventType] = []
+        lang = decide_language(current, text, _user_metadata(tracker))
+        if lang != tracker.get_slot(c.SLOT_LANGUAGE):
+            events.append(SlotSet(c.SLOT_LANGUAGE, lang))
+        if text.startswith("/"):
+            return events
+        place = parse_location(text, load_contract(), knowledge().fsa_cities)
+        if place.found:
+            events += [
+                SlotSet(c.SLOT_PROVINCE, place.province),
+                SlotSet(c.SLOT_MUNICIPALITY, place.municipality),
+                SlotSet(c.SLOT_POSTAL_FSA, place.fsa),
+            ]
+        return events
+
+
+knowledge()
+warm_up()

@@ -1,0 +1,318 @@
+"""The conversation logic, as pure functions from one turn's state to a reply.
+
+Actions (``actions/``) translate a Rasa tracker into a :class:`Turn`, call one of
+these functions and dispatch the :class:`Reply`; the agent console and tests call
+them directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import constants as c
+from bot import payload as p
+from bot.knowledge import KnowledgeBase, Service
+from bot.location import Location
+from bot.rendering import bundle_text, phone_text, referral_values, render
+from bot.routing import (
+    Contact,
+    event_needs_location,
+    general_contact,
+    needs_location,
+    rank,
+    resolve_event,
+)
+from bot.understanding import Decision, Understanding, decide
+
+MAX_REFERRALS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the assistant knows when it answers one message."""
+
+    text: str
+    lang: str
+    intent: str | None = None
+    understanding: Understanding = field(default_factory=Understanding)
+    location: Location = field(default_factory=Location)
+    kind: str | None = None  # the kind under discussion (slot)
+    event: str | None = None  # the life event under discussion (slot)
+    awaiting: str | None = None
+    services: tuple[str, ...] = ()  # ids of the last referral, best first
+    fallbacks: int = 0
+    chosen_kind: str | None = None  # from a choice button
+    chosen_event: str | None = None
+
+
+@dataclass
+class Message:
+    """One bot message: a message of ``knowledge/messages.yml``, its values, a payload, buttons."""
+
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    """Messages to send and slots to set."""
+
+    messages: list[Message]
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def payloads(self) -> list[dict[str, Any]]:
+        """The structured payloads of the reply, in order."""
+        return [m.payload for m in self.messages if m.payload is not None]
+
+    def texts(self, kb: KnowledgeBase, lang: str) -> list[str]:
+        """The reply's messages as text in ``lang``."""
+        return [render(kb, m.key, lang, m.values) for m in self.messages]
+
+
+def choice_payload(option_type: str, code: str) -> str:
+    """The button payload that selects a kind or a life event."""
+    if option_type == "event":
+        return f"/{c.CHOICE_INTENT_EVENT}" + json.dumps({c.ENTITY_EVENT: code})
+    return f"/{c.CHOICE_INTENT_KIND}" + json.dumps({c.ENTITY_KIND: code})
+
+
+def _decision(kb: KnowledgeBase, turn: Turn) -> Decision:
+    if turn.chosen_event in kb.life_events:
+        return Decision(event=turn.chosen_event)
+    if turn.chosen_kind in kb.contract.kinds:
+        return Decision(kind=turn.chosen_kind)
+    return decide(turn.understanding, turn.intent)
+
+
+def _cleared(**extra: Any) -> dict[str, Any]:
+    slots: dict[str, Any] = {c.SLOT_AWAITING: None, c.SLOT_FALLBACKS: 0.0, c.SLOT_OFFERED: []}
+    slots.update(extra)
+    return slots
+
+
+def refer(kb: KnowledgeBase, services: list[Service], turn: Turn) -> Reply:
+    """Refer the citizen to ``services`` (best first)."""
+    lang = turn.lang
+    first = services[0]
+    messages = [
+        Message(c.MSG_REFERRAL, referral_values(kb, first, lang), p.referral(services, lang))
+    ]
+    values = referral_values(kb, first, lang)
+    if first.documents:
+        messages.append(Message(c.MSG_REFERRAL_DOCUMENTS, values))
+    if first.processing_time:
+        messages.append(Message(c.MSG_REFERRAL_TIME, values))
+    return Reply(
+        messages,
+        _cleared(
+            **{
+                c.SLOT_KIND: first.kind,
+                c.SLOT_EVENT: None,
+                c.SLOT_SERVICES: [s.id for s in services],
+            }
+        ),
+    )
+
+
+def _ask_location(kb: KnowledgeBase, turn: Turn, kind: str | None, event: str | None) -> Reply:
+    key = c.MSG_ASK_CITY if turn.location.province else c.MSG_ASK_LOCATION
+    topic = kb.life_events[event].name.get(turn.lang) if event else ""
+    if kind:
+        topic = kb.contract.kinds[kind].name(turn.lang)
+    return Reply(
+        [Message(key, {"topic": topic}, p.ask(c.ASK_SLOT_LOCATION))],
+        {
+            c.SLOT_AWAITING: c.AWAITING_LOCATION,
+            c.SLOT_KIND: kind,
+            c.SLOT_EVENT: event,
+            c.SLOT_OFFERED: [],
+        },
+    )
+
+
+def _contact_message(
+    kb: KnowledgeBase, contact: Contact, lang: str, key: str, reason: str, **values: str
+) -> Message:
+    line = contact.line
+    values = {
+        "government": contact.government.name.get(lang),
+        "name": line.name.get(lang) if line.name else contact.government.name.get(lang),
+        "number": phone_text(line.number or ""),
+        "hours": line.hours.get(lang) if line.hours else "",
+        **values,
+    }
+    return Message(key, values, p.handoff(line, lang, reason))
+
+
+def _no_service(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
+    contact = general_contact(kb, turn.location)
+    topic = kb.contract.kinds[kind].name(turn.lang)
+    message = _contact_message(kb, contact, turn.lang, c.MSG_NO_SERVICE, "not_covered", topic=topic)
+    return Reply([message], _cleared(**{c.SLOT_KIND: kind, c.SLOT_SERVICES: []}))
+
+
+def _has_municipal(kb: KnowledgeBase, kind: str) -> bool:
+    return any(s.order == "municipal" for s in kb.by_kind.get(kind, []))
+
+
+def route_kind(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
+    """Refer the citizen for ``kind``, asking where they live first when it matters."""
+    named = turn.understanding.named
+    location = turn.location
+    if not location.found and needs_location(kb, kind, turn.text, named):
+        return _ask_location(kb, turn, kind, None)
+    services = rank(kb, kind, location, turn.text, named)
+    if not services:
+        if location.municipality is None and _has_municipal(kb, kind):
+            return _ask_location(kb, turn, kind, None)
+        return _no_service(kb, turn, kind)
+    return refer(kb, services[:MAX_REFERRALS], turn)
+
+
+def route_event(kb: KnowledgeBase, turn: Turn, event: str) -> Reply:
+    """Give the bundle of services of a life event, asking for the location first if needed."""
+    if not turn.location.found and event_needs_location(kb, event):
+        return _ask_location(kb, turn, None, event)
+    services = resolve_event(kb, event, turn.location)
+    lang = turn.lang
+    values = {"event": kb.life_events[event].name.get(lang), "items": bundle_text(kb, services, lang)}
+    message = Message(c.MSG_LIFE_EVENT, values, p.referral(services, lang, life_event=event))
+    return Reply(
+        [message],
+        _cleared(**{c.SLOT_EVENT: event, c.SLOT_KIND: None, c.SLOT_SERVICES: [s.id for s in services]}),
+    )
+
+
+def offer_choices(kb: KnowledgeBase, turn: Turn, options: list[tuple[str, str]]) -> Reply:
+    """Offer two or three services or life events as buttons."""
+    lang = turn.lang
+    triples = []
+    for option_type, code in options:
+        if option_type == "event":
+            title, kind = kb.life_events[code].name.get(lang), None
+        else:
+            title, kind = kb.contract.kinds[code].name(lang), code
+        triples.append((title, choice_payload(option_type, code), kind))
+    buttons = [{"title": title, "payload": payload} for title, payload, _ in triples]
+    message = Message(c.MSG_CHOICES, {}, p.choices(triples), buttons)
+    return Reply([message], {c.SLOT_OFFERED: [payload for _, payload, _ in triples]})
+
+
+def route(kb: KnowledgeBase, turn: Turn) -> Reply:
+    """Answer a need, a life event, or a location given in answer to a question.
+
+    Args:
+        kb: The knowledge base.
+        turn: The state of the conversation.
+
+    Returns:
+        A referral, a question (location), choices, or a fallback.
+    """
+    decision = _decision(kb, turn)
+    if turn.intent == c.INTENT_LOCATION or (decision.kind is None and decision.event is None):
+        if turn.awaiting == c.AWAITING_LOCATION and turn.location.found:
+            if turn.event:
+                return route_event(kb, turn, turn.event)
+            if turn.kind:
+                return route_kind(kb, turn, turn.kind)
+        if turn.intent == c.INTENT_LOCATION and turn.location.found:
+            name = turn.location.municipality or turn.location.province or ""
+            place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""
+            return Reply([Message(c.MSG_LOCATION_NOTED, {"place": place})], {c.SLOT_OFFERED: []})
+    if decision.event:
+        return route_event(kb, turn, decision.event)
+    if decision.kind:
+        return route_kind(kb, turn, decision.kind)
+    if decision.choices and len(decision.choices) >= 2:
+        return offer_choices(kb, turn, decision.choices)
+    return fallback(kb, turn)
+
+
+def fallback(kb: KnowledgeBase, turn: Turn) -> Reply:
+    """Two-stage fallback: ask to rephrase (with choices when any), then give a phone number."""
+    decision = decide(turn.understanding, None)
+    if decision.kind or decision.event:
+        return route(kb, turn)
+    if turn.fallbacks + 1 < c.FALLBACK_STAGES:
+        reply = (
+            offer_choices(kb, turn, decision.choices)
+            if len(decision.choices) >= 2
+            else Reply([Message(c.MSG_REPHRASE)], {c.SLOT_OFFERED: []})
+        )
+        if reply.messages[0].key == c.MSG_CHOICES:
+            reply.messages.insert(0, Message(c.MSG_REPHRASE))
+        reply.slots[c.SLOT_FALLBACKS] = float(turn.fallbacks + 1)
+        return reply
+    federal = turn.kind is not None and turn.location.province is None
+    contact = general_contact(kb, turn.location, federal=federal or not turn.location.found)
+    message = _contact_message(kb, contact, turn.lang, c.MSG_FALLBACK_PHONE, "low_confidence")
+    return Reply([message], {c.SLOT_FALLBACKS: 0.0, c.SLOT_OFFERED: []})
+
+
+def _current(kb: KnowledgeBase, turn: Turn) -> Service | None:
+    for service_id in turn.services:
+        if service_id in kb.services:
+            return kb.services[service_id]
+    return None
+
+
+def follow_up(kb: KnowledgeBase, turn: Turn) -> Reply:
+    """Answer how / where / documents / how long / why about the service under discussion.
+
+    A follow-up that names another service ("what do I need for a passport?")
+    first refers to that service, then answers.
+    """
+    decision = decide(turn.understanding, None)
+    current = _current(kb, turn)
+    prefix: list[Message] = []
+    slots: dict[str, Any] = {}
+    if decision.kind and (current is None or current.kind != decision.kind):
+        routed = route_kind(kb, turn, decision.kind)
+        if not any(m.payload and m.payload.get("type") == "referral" for m in routed.messages):
+            return routed
+        prefix, slots = routed.messages[:1], routed.slots
+        current = kb.services[routed.slots[c.SLOT_SERVICES][0]]
+    if current is None:
+        return Reply([Message(c.MSG_WHICH_SERVICE)], {c.SLOT_OFFERED: []})
+    lang = turn.lang
+    values = referral_values(kb, current, lang)
+    referral = p.referral([current], lang)
+    if turn.intent == c.INTENT_ASK_DOCUMENTS:
+        key = c.MSG_DOCUMENTS if current.documents else c.MSG_DOCUMENTS_UNKNOWN
+    elif turn.intent == c.INTENT_ASK_TIME:
+        key = c.MSG_TIME if current.processing_time else c.MSG_TIME_UNKNOWN
+    elif turn.intent == c.INTENT_ASK_WHY:
+        key = c.MSG_WHY
+    elif turn.intent == c.INTENT_ASK_WHERE:
+        in_person = [ch for ch in current.channels if ch.type == "in_person"]
+        key = c.MSG_IN_PERSON if in_person else c.MSG_NO_IN_PERSON
+    else:
+        key = c.MSG_HOW
+    answer = Message(key, values, None if prefix else referral)
+    slots.setdefault(c.SLOT_OFFERED, [])
+    return Reply(prefix + [answer], slots)
+
+
+def handoff(kb: KnowledgeBase, turn: Turn) -> Reply:
+    """Give the number of a person: the service's own line, else the general line."""
+    current = _current(kb, turn)
+    lang = turn.lang
+    line = current.phone() if current else None
+    if current is not None and line is not None:
+        government = kb.government(current.jurisdiction)
+        values = {
+            "name": current.contact_org.name.get(lang),
+            "number": phone_text(line.number or ""),
+            "hours": line.hours.get(lang) if line.hours else "",
+            "government": government.name.get(lang) if government else "",
+        }
+        message = Message(c.MSG_HANDOFF, values, p.handoff(line, lang, "requested"))
+    else:
+        contact = general_contact(kb, turn.location, federal=not turn.location.found)
+        message = _contact_message(kb, contact, lang, c.MSG_HANDOFF, "requested")
+    return Reply([message], {c.SLOT_OFFERED: []})

@@ -1,0 +1,116 @@
+"""The REST channel (``POST /webhooks/rest/webhook``) with input checks and one message per reply.
+
+Differences from Rasa's own REST channel:
+
+- bad requests get a 400 (or 413) with a reason, never a stack trace;
+- ``/intent`` commands are refused unless the assistant offered them;
+- each bot message arrives whole, with its ``custom`` payload next to its ``text``
+  (Rasa's channel splits text on blank lines and sends the payload separately).
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
+
+logger = logging.getLogger(__name__)
+
+
+class WholeMessageOutputChannel(CollectingOutputChannel):
+    """Collects each bot message as one JSON object: text, buttons and custom together."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Store one bot message without splitting it."""
+        out: dict[str, Any] = {"recipient_id": recipient_id}
+        for key in ("text", "buttons", "image", "attachment", "custom"):
+            if message.get(key):
+                out[key] = message[key]
+        if len(out) > 1:
+            await self._persist_message(out)
+
+
+def _bad_request(reason: str, status: int = 400) -> HTTPResponse:
+    return response.json({"error": reason}, status=status)
+
+
+def validate_body(body: Any) -> tuple[str, str, dict[str, Any] | None] | str:
+    """Check a webhook request body.
+
+    Args:
+        body: The parsed JSON body.
+
+    Returns:
+        ``(sender, message, metadata)``, or the reason the request is refused.
+    """
+    if not isinstance(body, dict):
+        return "the body must be a JSON object with 'sender' and 'message'"
+    sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
+        return "'sender' must be a non-empty string of at most 128 characters"
+    if not isinstance(text, str):
+        return "'message' must be a string"
+    if not text.strip():
+        return "'message' is empty"
+    if metadata is not None and not isinstance(metadata, dict):
+        return "'metadata' must be a JSON object"
+    return sender, text, metadata
+
+
+class CarrefourRestInput(RestInput):
+    """Rasa's REST channel with validation, intent-injection guard and whole messages."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Served at ``/webhooks/rest/``, like Rasa's own REST channel."""
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """The health and webhook routes."""
+        handler = guarded(on_new_message)
+        hook = Blueprint("carrefour_rest_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if "json" not in (request.content_type or ""):
+                return _bad_request("send the message as application/json", 415)
+            if len(request.body or b"") > 4 * MAX_MESSAGE_CHARS:
+                return _bad_request("the request is too large", 413)
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - sanic raises several types on bad JSON
+                return _bad_request("the body is not valid JSON")
+            checked = validate_body(body)
+            if isinstance(checked, str):
+                return _bad_request(checked)
+            sender, text, metadata = checked
+            if len(text) > MAX_MESSAGE_CHARS:
+                return _bad_request(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
+            collector = WholeMessageOutputChannel()
+            try:
+                await handler(
+                    UserMessage(
+                        text, collector, sender, input_channel=self.name(), metadata=metadata
+                    )
+                )
+            except CancelledError:
+                logger.error("The message of a conversation timed out.")
+            except Exception:  # noqa: BLE001 - the citizen gets a reply, the log the trace
+                logger.exception("The message of a conversation could not be handled.")
+                return response.json({"error": "the assistant could not answer"}, status=500)
+            return response.json(collector.messages)
+
+        return hook

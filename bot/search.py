@@ -1,0 +1,208 @@
+"""Fuzzy bilingual search over the knowledge base's names, keywords and synonyms.
+
+Every searchable phrase (a service's name and keywords, its kind's name, an
+organization's name, a life event's name and keywords) is reduced to lemmas.
+A query is matched token by token against the vocabulary of those lemmas with
+rapidfuzz (so typos and SMS spellings still match), and only the phrases that
+share a matched lemma are scored: the index keeps a query's cost proportional to
+the phrases it touches, not to the size of the knowledge base.
+
+A phrase's score is mostly the share of its (IDF-weighted) lemmas that the query
+covers, so "carte soleil" matches the phrase "carte soleil" fully and "carte"
+alone only partly; a smaller part is the share of the query the phrase explains,
+so that "numéro d'assurance sociale" prefers the phrase that names all three
+words over "bien-être social", which shares one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import KnowledgeBase
+from bot.text import lemmas
+
+# Tokens shorter than this must match exactly: "ei" must not match "en".
+MIN_FUZZY_LEN = 5
+FUZZY_CUTOFF = 82.0
+PHRASE_WEIGHT = 0.75
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a phrase points to: a service kind, a service, or a life event."""
+
+    type: str  # "kind" | "event"
+    code: str
+    service_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A scored search result."""
+
+    target: Target
+    score: float
+    phrase: str
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str
+    lemmas: tuple[str, ...]
+    target: Target
+
+
+class SearchIndex:
+    """An inverted index of lemmas with a fuzzy vocabulary lookup."""
+
+    def __init__(self, entries: Iterable[tuple[str, Target]]) -> None:
+        """Build the index.
+
+        Args:
+            entries: ``(phrase, target)`` pairs to index.
+        """
+        self._phrases: list[_Phrase] = []
+        seen: set[tuple[tuple[str, ...], Target]] = set()
+        for text, target in entries:
+            lem = tuple(dict.fromkeys(lemmas(text)))
+            if not lem or (lem, target) in seen:
+                continue
+            seen.add((lem, target))
+            self._phrases.append(_Phrase(text, lem, target))
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, phrase in enumerate(self._phrases):
+            for lemma in phrase.lemmas:
+                postings[lemma].append(i)
+        self._postings = dict(postings)
+        total = max(len(self._phrases), 1)
+        self._idf = {
+            lemma: math.log(1 + total / len(ids)) for lemma, ids in self._postings.items()
+        }
+        self._vocab = list(self._postings)
+        self._long_vocab = [w for w in self._vocab if len(w) >= MIN_FUZZY_LEN - 1]
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def _matches(self, token: str) -> dict[str, float]:
+        """Vocabulary lemmas similar to ``token``, with a similarity in [0, 1]."""
+        found: dict[str, float] = {}
+        if token in self._postings:
+            found[token] = 1.0
+        if len(token) >= MIN_FUZZY_LEN:
+            for word, score, _ in process.extract(
+                token, self._long_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+            ):
+                found[word] = max(found.get(word, 0.0), score / 100.0)
+        return found
+
+    def _query_weights(self, query_lemmas: list[str]) -> list[float]:
+        """IDF of each query lemma; unknown words weigh like the rarest known ones."""
+        rarest = max(self._idf.values(), default=1.0)
+        return [self._idf.get(lem, rarest) for lem in query_lemmas]
+
+    def _query_cover(
+        self, query_lemmas: list[str], weights: list[float], phrase_lemmas: tuple[str, ...]
+    ) -> float:
+        """Share of the query (IDF-weighted) that a phrase's lemmas match."""
+        covered = 0.0
+        for lemma, weight in zip(query_lemmas, weights, strict=True):
+            sims = [1.0 if lemma == p else self._similar(lemma, p) for p in phrase_lemmas]
+            covered += weight * max(sims, default=0.0)
+        return covered / sum(weights)
+
+    @staticmethod
+    def _similar(token: str, word: str) -> float:
+        if len(token) < MIN_FUZZY_LEN:
+            return 0.0
+        score = fuzz.ratio(token, word)
+        return score / 100.0 if score >= FUZZY_CUTOFF else 0.0
+
+    def search(self, query: str, limit: int = 10) -> list[Hit]:
+        """Return the best-matching targets for ``query``, best first, one hit per target.
+
+        Args:
+            query: Free text in English, French or both.
+            limit: Maximum number of hits.
+
+        Returns:
+            Hits with scores in [0, 1].
+        """
+        query_lemmas = lemmas(query)
+        if not query_lemmas:
+            return []
+        similarity: dict[str, float] = {}
+        for token in query_lemmas:
+            for word, score in self._matches(token).items():
+                similarity[word] = max(similarity.get(word, 0.0), score)
+        candidates: set[int] = set()
+        for word in similarity:
+            candidates.update(self._postings[word])
+        query_weights = self._query_weights(query_lemmas)
+        best: dict[Target, Hit] = {}
+        for i in candidates:
+            phrase = self._phrases[i]
+            weights = [self._idf[lem] for lem in phrase.lemmas]
+            sims = [similarity.get(lem, 0.0) for lem in phrase.lemmas]
+            phrase_cover = sum(w * s for w, s in zip(weights, sims, strict=True)) / sum(weights)
+            query_cover = self._query_cover(query_lemmas, query_weights, phrase.lemmas)
+            score = PHRASE_WEIGHT * phrase_cover + (1 - PHRASE_WEIGHT) * query_cover
+            current = best.get(phrase.target)
+            if current is None or score > current.score:
+                best[phrase.target] = Hit(phrase.target, score, phrase.text)
+        ranked = sorted(best.values(), key=lambda h: (-h.score, h.target.code))
+        return ranked[:limit]
+
+
+def build_index(kb: KnowledgeBase) -> SearchIndex:
+    """Index every service, kind and life event of the knowledge base.
+
+    Args:
+        kb: The loaded knowledge base.
+
+    Returns:
+        The search index.
+    """
+    entries: list[tuple[str, Target]] = []
+    for kind in kb.contract.kinds.values():
+        target = Target("kind", kind.code)
+        entries += [(kind.en, target), (kind.fr, target)]
+    for service in kb.services.values():
+        target = Target("kind", service.kind, service.id)
+        entries += [(service.name.en, target), (service.name.fr, target)]
+        for words in service.keywords.values():
+            entries += [(word, target) for word in words]
+    for event in kb.life_events.values():
+        target = Target("event", event.code)
+        entries += [(event.name.en, target), (event.name.fr, target)]
+        for words in event.keywords.values():
+            entries += [(word, target) for word in words]
+    return SearchIndex(entries)
+
+
+def rank_kinds(hits: list[Hit]) -> dict[str, float]:
+    """Collapse hits to the best score per kind (services count for their kind)."""
+    scores: dict[str, float] = {}
+    for hit in hits:
+        if hit.target.type == "kind":
+            scores[hit.target.code] = max(scores.get(hit.target.code, 0.0), hit.score)
+    return scores
+
+
+def rank_events(hits: list[Hit]) -> dict[str, float]:
+    """Collapse hits to the best score per life event."""
+    return {h.target.code: h.score for h in hits if h.target.type == "event"}
+
+
+def named_services(hits: list[Hit], threshold: float = 0.99) -> list[str]:
+    """Return the ids of services the query names specifically (by their own keywords)."""
+    return [
+        h.target.service_id
+        for h in hits
+        if h.target.service_id is not None and h.score >= threshold
+    ]

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Start, wait for, and stop the action server and the Rasa server.
+#   scripts/serve.sh foreground   start both, print how to talk to them, Ctrl-C stops both
+#   scripts/serve.sh background   start both and return once they answer
+#   scripts/serve.sh stop         stop what `background` started
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN=.run
+RASA_PORT=${RASA_PORT:-5005}
+ACTION_PORT=${ACTION_PORT:-5055}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}
+export RASA_TELEMETRY_ENABLED=false
+MODEL=${MODEL:-models/carrefour.tar.gz}
+STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-240}
+mkdir -p "$RUN"
+
+token() {
+  # The HTTP API token: $RASA_TOKEN, or one generated once and kept in .run/token (not committed).
+  if [ -n "${RASA_TOKEN:-}" ]; then echo "$RASA_TOKEN"; return; fi
+  [ -s "$RUN/token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > "$RUN/token"
+  cat "$RUN/token"
+}
+
+stop() {
+  for name in rasa actions; do
+    if [ -s "$RUN/$name.pid" ]; then
+      kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+      rm -f "$RUN/$name.pid"
+    fi
+  done
+}
+
+start() {
+  stop
+  local auth
+  auth=$(token)
+  .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$RUN/actions.log" 2>&1 &
+  echo $! >"$RUN/actions.pid"
+  local cors=()
+  [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
+  .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
+    --endpoints endpoints.yml --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
+  echo $! >"$RUN/rasa.pid"
+  local waited=0
+  until curl -sf "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 \
+     && curl -sf "http://localhost:$RASA_PORT/status?token=$auth" >/dev/null 2>&1; do
+    for name in rasa actions; do
+      if ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+        echo "The $name server failed to start; the end of $RUN/$name.log:" >&2
+        tail -n 30 "$RUN/$name.log" >&2
+        stop
+        exit 1
+      fi
+    done
+    if [ "$waited" -ge "$STARTUP_TIMEOUT" ]; then
+      echo "The servers did not answer within ${STARTUP_TIMEOUT}s (see $RUN/*.log)." >&2
+      stop
+      exit 1
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+
+case "${1:-foreground}" in
+  background)
+    start
+    ;;
+  stop)
+    stop
+    ;;
+  foreground)
+    start
+    trap 'echo; echo "Stopping..."; stop; exit 0' INT TERM
+    cat <<MSG
+
+Carrefour is running: Rasa on http://localhost:$RASA_PORT, actions on http://localhost:$ACTION_PORT.
+
+  Talk to it:   curl -s -XPOST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
+                  -H 'Content-Type: application/json' \\
+                  -d '{"sender": "me", "message": "I lost my passport"}'
+  Or:           make shell        (in another terminal)
+  French:       add  "metadata": {"language": "fr"}  or just write in French.
+  HTTP API token (for /status, /conversations...): $RUN/token or \$RASA_TOKEN
+
+Press Ctrl-C to stop both servers.
+MSG
+    while kill -0 "$(cat "$RUN/rasa.pid")" 2>/dev/null && kill -0 "$(cat "$RUN/actions.pid")" 2>/dev/null; do
+      sleep 2
+    done
+    echo "A server stopped; see $RUN/*.log." >&2
+    stop
+    exit 1
+    ;;
+  *)
+    echo "usage: $0 foreground|background|stop" >&2
+    exit 2
+    ;;
+esac
