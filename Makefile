@@ -14,7 +14,6 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
-export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTION_PORT)/webhook
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot/nlu -name '*.yml' -o -name '*.py' 2>/dev/null)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -17,7 +18,7 @@ from bot.contract import load_contract
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.language import decide_language, warm_up
 from bot.location import Location, parse_location
-from bot.nlu.kind_classifier import OUTPUT_KEY
+from bot.nlu.classifier import OUTPUT_KEY
 from bot.understanding import Understanding
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ def turn_from_tracker(tracker: Tracker) -> assistant.Turn:
         fallbacks=int(tracker.get_slot(c.SLOT_FALLBACKS) or 0),
         chosen_kind=entities.get(c.ENTITY_KIND),
         chosen_event=entities.get(c.ENTITY_EVENT),
+        intents=tuple(
+            (str(r.get("name")), float(r.get("confidence") or 0.0))
+            for r in message.get("intent_ranking") or []
+        ),
     )
 
 
@@ -72,21 +77,24 @@ def dispatch(
     dispatcher: CollectingDispatcher, reply: assistant.Reply, lang: str
 ) -> list[EventType]:
     """Send a reply's messages and return its slot events."""
-    for message, text in zip(reply.messages, reply.texts(knowledge(), lang)):
+    for message, text in zip(reply.messages, reply.texts(knowledge(), lang), strict=True):
+        if message.response:
+            dispatcher.utter_message(response=message.response)
+            continue
         dispatcher.utter_message(
             text=text, buttons=message.buttons or None, json_message=message.payload
         )
     return [SlotSet(name, value) for name, value in reply.slots.items()]
 
 
-class _AssistantAction(Action):
+class _AssistantAction(Action, ABC):
     """An action that answers with one function of :mod:`bot.assistant`."""
 
-    action_name = ""
     handler: Callable[[KnowledgeBase, assistant.Turn], assistant.Reply]
 
+    @abstractmethod
     def name(self) -> str:
-        return self.action_name
+        """The action's name in the domain."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -98,35 +106,45 @@ class _AssistantAction(Action):
 class ActionRoute(_AssistantAction):
     """Refer a need or a life event, asking for the location when it matters."""
 
-    action_name = "action_route"
+    def name(self) -> str:  # noqa: D102
+        return "action_route"
+
     handler = staticmethod(assistant.route)
 
 
 class ActionFollowUp(_AssistantAction):
     """Answer how / where / documents / how long / why about the current service."""
 
-    action_name = "action_follow_up"
+    def name(self) -> str:  # noqa: D102
+        return "action_follow_up"
+
     handler = staticmethod(assistant.follow_up)
 
 
 class ActionHandoff(_AssistantAction):
     """Give the number of a person who can help."""
 
-    action_name = "action_handoff"
+    def name(self) -> str:  # noqa: D102
+        return "action_handoff"
+
     handler = staticmethod(assistant.handoff)
 
 
 class ActionFallback(_AssistantAction):
     """Two-stage fallback on low NLU confidence, then a phone number."""
 
-    action_name = "action_fallback"
+    def name(self) -> str:  # noqa: D102
+        return "action_fallback"
+
     handler = staticmethod(assistant.fallback)
 
 
 class ActionDefaultFallback(_AssistantAction):
     """When no rule applies: the same fallback, never silence."""
 
-    action_name = "action_default_fallback"
+    def name(self) -> str:  # noqa: D102
+        return "action_default_fallback"
+
     handler = staticmethod(assistant.fallback)
 
 

@@ -27,6 +27,11 @@ from bot.routing import (
 from bot.understanding import Decision, Understanding, decide
 
 MAX_REFERRALS = 3
+# Danger outranks everything: a message that is even partly likely to describe an
+# emergency or a crisis gets 911 / 988 rather than a referral or a fallback.
+DANGER_MIN = 0.3
+DANGER_MIN_IN_FALLBACK = 0.2
+DANGER_RESPONSES = {"emergency": "utter_emergency", "crisis": "utter_crisis"}
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,22 @@ class Turn:
     fallbacks: int = 0
     chosen_kind: str | None = None  # from a choice button
     chosen_event: str | None = None
+    intents: tuple[tuple[str, float], ...] = ()  # the NLU's intent ranking
 
 
 @dataclass
 class Message:
-    """One bot message: a message of ``knowledge/messages.yml``, its values, a payload, buttons."""
+    """One bot message: a message of ``knowledge/messages.yml``, its values, a payload, buttons.
+
+    A message with ``response`` set is a domain response instead (emergency, crisis,
+    out of scope), which carries its own payload.
+    """
 
     key: str
     values: dict[str, str] = field(default_factory=dict)
     payload: dict[str, Any] | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
+    response: str | None = None
 
 
 @dataclass
@@ -70,8 +81,19 @@ class Reply:
         return [m.payload for m in self.messages if m.payload is not None]
 
     def texts(self, kb: KnowledgeBase, lang: str) -> list[str]:
-        """The reply's messages as text in ``lang``."""
-        return [render(kb, m.key, lang, m.values) for m in self.messages]
+        """The reply's messages as text in ``lang`` (empty for domain responses)."""
+        return [render(kb, m.key, lang, m.values) if not m.response else "" for m in self.messages]
+
+
+def _domain_reply(response: str) -> Reply:
+    return Reply([Message("", response=response)], {c.SLOT_OFFERED: []})
+
+
+def _danger(turn: Turn, minimum: float) -> Reply | None:
+    for name, confidence in turn.intents:
+        if name in DANGER_RESPONSES and confidence >= minimum:
+            return _domain_reply(DANGER_RESPONSES[name])
+    return None
 
 
 def choice_payload(option_type: str, code: str) -> str:
@@ -213,6 +235,9 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
     Returns:
         A referral, a question (location), choices, or a fallback.
     """
+    danger = _danger(turn, DANGER_MIN)
+    if danger is not None and turn.chosen_kind is None and turn.chosen_event is None:
+        return danger
     decision = _decision(kb, turn)
     if turn.intent == c.INTENT_LOCATION or (decision.kind is None and decision.event is None):
         if turn.awaiting == c.AWAITING_LOCATION and turn.location.found:
@@ -220,7 +245,9 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
                 return route_event(kb, turn, turn.event)
             if turn.kind:
                 return route_kind(kb, turn, turn.kind)
-        if turn.intent == c.INTENT_LOCATION and turn.location.found:
+        if turn.intent == c.INTENT_LOCATION and turn.location.found and not (
+            decision.kind or decision.event
+        ):
             name = turn.location.municipality or turn.location.province or ""
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""
             return Reply([Message(c.MSG_LOCATION_NOTED, {"place": place})], {c.SLOT_OFFERED: []})
@@ -234,7 +261,19 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
 
 
 def fallback(kb: KnowledgeBase, turn: Turn) -> Reply:
-    """Two-stage fallback: ask to rephrase (with choices when any), then give a phone number."""
+    """Two-stage fallback: ask to rephrase (with choices when any), then give a phone number.
+
+    The intent the NLU found most likely, although below the confidence threshold,
+    still decides when it is danger, a request for a person, or out of scope.
+    """
+    danger = _danger(turn, DANGER_MIN_IN_FALLBACK)
+    if danger is not None:
+        return danger
+    likely = next((name for name, _ in turn.intents if name != c.INTENT_NLU_FALLBACK), None)
+    if likely == c.INTENT_HUMAN:
+        return handoff(kb, turn)
+    if likely == c.INTENT_OUT_OF_SCOPE:
+        return _domain_reply("utter_out_of_scope")
     decision = decide(turn.understanding, None)
     if decision.kind or decision.event:
         return route(kb, turn)

@@ -110,6 +110,24 @@ class Contract:
         return jur.id
 
 
+def _rejoin_commas(entry: dict) -> dict:
+    """Undo YAML flow-mapping splits: ``{en: Garbage, recycling and compost}``.
+
+    In a flow mapping an unquoted comma ends the value, so the rest of the name
+    becomes a key with no value. The text the contract's author wrote is the
+    value followed by those keys, joined again with ", ".
+    """
+    out: dict = {}
+    last: str | None = None
+    for key, value in entry.items():
+        if value is None and last is not None and isinstance(out[last], str):
+            out[last] = f"{out[last]}, {key}"
+            continue
+        out[key] = value
+        last = key
+    return out
+
+
 def _load_yaml(path: Path) -> dict:
     with path.open(encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=YamlLoader)  # noqa: S506 - safe loader
@@ -132,14 +150,14 @@ def load_contract(directory: Path | None = None) -> Contract:
     folder = directory or contract_dir()
     taxonomy = _load_yaml(folder / "taxonomy.yml")
     places = _load_yaml(folder / "jurisdictions.yml")
-    kinds = {
-        k["code"]: Kind(k["code"], k["en"], k["fr"], tuple(k["usually"]), k.get("notes", ""))
-        for k in taxonomy["kinds"]
-    }
-    events = {
-        e["code"]: LifeEventKinds(e["code"], e["en"], e["fr"], tuple(e["kinds"]))
-        for e in taxonomy["life_events"]
-    }
+    kinds = {}
+    for raw in taxonomy["kinds"]:
+        k = _rejoin_commas(raw)
+        kinds[k["code"]] = Kind(k["code"], k["en"], k["fr"], tuple(k["usually"]), k.get("notes", ""))
+    events = {}
+    for raw in taxonomy["life_events"]:
+        e = _rejoin_commas(raw)
+        events[e["code"]] = LifeEventKinds(e["code"], e["en"], e["fr"], tuple(e["kinds"]))
     jurisdictions: dict[str, Jurisdiction] = {}
     for j in places["federal"]:
         jurisdictions[j["id"]] = Jurisdiction(j["id"], "federal", j["name_en"], j["name_fr"])

@@ -372,7 +372,7 @@ def _read_messages(reader: _Reader, data: _Node, draft: _Draft) -> None:
         draft.messages[name] = text
 
 
-LABELS = CHANNEL_TYPES + ("tty", "federal", "provincial", "territorial", "municipal")
+LABELS = CHANNEL_TYPES + ("tty", "colon", "federal", "provincial", "territorial", "municipal")
 
 
 def _read_labels(reader: _Reader, data: _Node, draft: _Draft) -> None:

@@ -44,11 +44,12 @@ def channel_line(kb: KnowledgeBase, channel: Channel, lang: str) -> str:
         parts.append(phone_text(channel.number))
     if channel.url is not None:
         parts.append(channel.url.get(lang))
-    text = f"{label}: " + " — ".join(parts)
+    colon = kb.labels["colon"].get(lang)
+    text = f"{label}{colon} " + " — ".join(parts)
     if channel.hours is not None:
         text += f" ({channel.hours.get(lang)})"
     if channel.tty is not None:
-        text += f" · {kb.labels['tty'].get(lang)}: {phone_text(channel.tty)}"
+        text += f" · {kb.labels['tty'].get(lang)}{colon} {phone_text(channel.tty)}"
     return text
 
 

@@ -17,6 +17,8 @@ def _level(order: str) -> str:
 
 
 def _mentions(text: str, words: dict[str, tuple[str, ...]]) -> bool:
+    if not text:
+        return False
     padded = f" {fold(text)} "
     return any(f" {fold(w)} " in padded for ws in words.values() for w in ws if fold(w))
 
@@ -95,18 +97,15 @@ def rank(
     return sorted(found, key=lambda s: (key(s), s.id))
 
 
-def all_locations(kb: KnowledgeBase) -> list[Location]:
-    """Every province, territory and municipality as a location."""
-    contract = kb.contract
-    out = [Location(p) for p in contract.provinces]
-    out += [Location(contract.jurisdictions[m].province, m) for m in contract.municipalities]
-    return out
-
-
 def needs_location(
     kb: KnowledgeBase, kind: str, text: str = "", named: Iterable[str] = ()
 ) -> bool:
-    """Whether the best service for ``kind`` depends on where the citizen lives.
+    """Whether the referral for ``kind`` depends on where the citizen lives.
+
+    It does when the kind has a provincial, territorial or municipal service
+    anywhere, or a federal one that some province replaces, unless the citizen's
+    words already point at a federal service that applies everywhere (one they
+    named, or one whose ``prefer_when`` words they used).
 
     Args:
         kb: The knowledge base.
@@ -115,16 +114,19 @@ def needs_location(
         named: Ids of services the citizen named specifically.
 
     Returns:
-        True when two places would get a different first referral.
+        True when the assistant must ask where the citizen lives.
     """
-    named = tuple(named)
-    firsts = set()
-    for place in all_locations(kb):
-        ranked = rank(kb, kind, place, text, named)
-        firsts.add(ranked[0].id if ranked else None)
-        if len(firsts) > 1:
-            return True
-    return False
+    services = kb.by_kind.get(kind, [])
+    named_set = set(named)
+    everywhere = [s for s in services if s.order == "federal" and not s.except_in]
+    for service in everywhere:
+        if service.id in named_set and not any(
+            s.id in named_set for s in services if s.order != "federal"
+        ):
+            return False
+        if service.prefer_when and _mentions(text, service.prefer_when):
+            return False
+    return any(s.order != "federal" or s.except_in for s in services)
 
 
 def event_needs_location(kb: KnowledgeBase, event: str) -> bool:

@@ -48,6 +48,7 @@ class Hit:
     target: Target
     score: float
     phrase: str
+    phrase_cover: float = 0.0  # 0 when the phrase is only the kind's generic name
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ class SearchIndex:
             lemma: math.log(1 + total / len(ids)) for lemma, ids in self._postings.items()
         }
         self._vocab = list(self._postings)
+        # Lemmas of each kind's own (generic) name: a keyword made only of these
+        # names the kind, not one service of it.
+        self._generic: dict[str, set[str]] = defaultdict(set)
+        for phrase in self._phrases:
+            if phrase.target.service_id is None:
+                self._generic[phrase.target.code].update(phrase.lemmas)
         self._long_vocab = [w for w in self._vocab if len(w) >= MIN_FUZZY_LEN - 1]
 
     def __len__(self) -> int:
@@ -154,7 +161,10 @@ class SearchIndex:
             score = PHRASE_WEIGHT * phrase_cover + (1 - PHRASE_WEIGHT) * query_cover
             current = best.get(phrase.target)
             if current is None or score > current.score:
-                best[phrase.target] = Hit(phrase.target, score, phrase.text)
+                specific = not set(phrase.lemmas) <= self._generic.get(phrase.target.code, set())
+                best[phrase.target] = Hit(
+                    phrase.target, score, phrase.text, phrase_cover if specific else 0.0
+                )
         ranked = sorted(best.values(), key=lambda h: (-h.score, h.target.code))
         return ranked[:limit]
 
@@ -199,10 +209,10 @@ def rank_events(hits: list[Hit]) -> dict[str, float]:
     return {h.target.code: h.score for h in hits if h.target.type == "event"}
 
 
-def named_services(hits: list[Hit], threshold: float = 0.99) -> list[str]:
-    """Return the ids of services the query names specifically (by their own keywords)."""
+def named_services(hits: list[Hit], threshold: float = 0.95) -> list[str]:
+    """Return the ids of services whose own name or keyword the query contains whole."""
     return [
         h.target.service_id
         for h in hits
-        if h.target.service_id is not None and h.score >= threshold
+        if h.target.service_id is not None and h.phrase_cover >= threshold
     ]

@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 RUN=.run
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://localhost:$ACTION_PORT/webhook}
 export RASA_TELEMETRY_ENABLED=false
 MODEL=${MODEL:-models/carrefour.tar.gz}
 STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-240}
@@ -37,10 +36,12 @@ start() {
   auth=$(token)
   .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$RUN/actions.log" 2>&1 &
   echo $! >"$RUN/actions.pid"
+  sed "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" endpoints.yml \
+    >"$RUN/endpoints.yml"
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
   .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
-    --endpoints endpoints.yml --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
+    --endpoints "$RUN/endpoints.yml" --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
   echo $! >"$RUN/rasa.pid"
   local waited=0
   until curl -sf "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 \

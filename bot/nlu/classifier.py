@@ -1,10 +1,16 @@
-"""Rasa NLU component: which service kind or life event a message is about.
+"""Rasa NLU component: the intent, and which service kind or life event a message is about.
 
-Trained on the ``need`` and ``life_event`` examples (their ``kind`` or
-``life_event`` metadata) plus the knowledge base's names and keywords. At
-inference it combines its probabilities with the knowledge-base search (see
-:mod:`bot.understanding`) and adds the result to the parse data under
-``carrefour``, where the actions read it.
+One linear model over character n-grams and word lemmas is trained on every NLU
+example, with a finer label for needs and life events: ``kind:<code>`` for a
+``need`` example (its ``kind`` metadata), ``event:<code>`` for a ``life_event``
+example, ``intent:<name>`` otherwise; the knowledge base's names and keywords
+are added as ``kind:`` and ``event:`` examples. An intent's probability is the
+sum of its labels' (``need`` = all ``kind:`` labels), so a message about a
+rare service still reads clearly as a need.
+
+The kinds and events are then combined with the knowledge-base search (see
+:mod:`bot.understanding`) and added to the parse data under ``carrefour``,
+where the actions read them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -26,12 +33,12 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.search import SearchIndex, build_index
 from bot.text import fold, lemmas
-from bot.understanding import EVENT_PREFIX, KIND_PREFIX, combine
+from bot.understanding import EVENT_PREFIX, INTENT_PREFIX, KIND_PREFIX, combine, intent_ranking
 
 logger = logging.getLogger(__name__)
 
 OUTPUT_KEY = "carrefour"
-_MODEL_FILE = "kind_classifier.joblib"
+_MODEL_FILE = "classifier.joblib"
 
 
 def lemma_text(text: str) -> str:
@@ -46,7 +53,11 @@ def build_pipeline(c: float = 8.0) -> Pipeline:
             (
                 "chars",
                 TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), preprocessor=fold, sublinear_tf=True
+                    analyzer="char_wb",
+                    ngram_range=(2, 4),
+                    preprocessor=fold,
+                    sublinear_tf=True,
+                    min_df=2,
                 ),
             ),
             (
@@ -58,7 +69,7 @@ def build_pipeline(c: float = 8.0) -> Pipeline:
         ]
     )
     return Pipeline(
-        [("features", features), ("model", LogisticRegression(C=c, max_iter=3000))]
+        [("features", features), ("model", LogisticRegression(C=c, max_iter=500, tol=1e-3))]
     )
 
 
@@ -72,18 +83,21 @@ def labelled_examples(
         kb: The knowledge base whose names and keywords are added as examples.
 
     Returns:
-        Texts and their labels (``kind:<code>`` or ``event:<code>``).
+        Texts and their labels (``kind:<code>``, ``event:<code>`` or ``intent:<name>``).
     """
     texts: list[str] = []
     labels: list[str] = []
     for message in training_data.intent_examples:
         metadata = (message.get("metadata") or {}).get("example") or {}
-        if message.get("intent") == "need" and metadata.get("kind"):
-            texts.append(message.get("text"))
-            labels.append(KIND_PREFIX + str(metadata["kind"]))
-        elif message.get("intent") == "life_event" and metadata.get("life_event"):
-            texts.append(message.get("text"))
-            labels.append(EVENT_PREFIX + str(metadata["life_event"]))
+        intent = message.get("intent")
+        if intent == "need" and metadata.get("kind"):
+            label = KIND_PREFIX + str(metadata["kind"])
+        elif intent == "life_event" and metadata.get("life_event"):
+            label = EVENT_PREFIX + str(metadata["life_event"])
+        else:
+            label = INTENT_PREFIX + str(intent)
+        texts.append(message.get("text"))
+        labels.append(label)
     if kb is not None:
         for service in kb.services.values():
             label = KIND_PREFIX + service.kind
@@ -102,8 +116,8 @@ def labelled_examples(
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class KindClassifier(GraphComponent):
-    """Ranks service kinds and life events for each message."""
+class CarrefourClassifier(GraphComponent):
+    """Predicts the intent and ranks service kinds and life events for each message."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -131,7 +145,7 @@ class KindClassifier(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> KindClassifier:
+    ) -> CarrefourClassifier:
         """Create an untrained component."""
         return cls(config, model_storage, resource)
 
@@ -143,20 +157,20 @@ class KindClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> KindClassifier:
+    ) -> CarrefourClassifier:
         """Load the trained classifier from the model."""
         try:
             with model_storage.read_from(resource) as directory:
                 pipeline = joblib.load(directory / _MODEL_FILE)
         except (ValueError, FileNotFoundError):
-            logger.warning("KindClassifier has no trained model; search alone will be used.")
+            logger.warning("CarrefourClassifier has no trained model; search alone will be used.")
             pipeline = None
         return cls(config, model_storage, resource, pipeline)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the classifier and persist it."""
         texts, labels = labelled_examples(training_data, self._kb)
-        if len(set(labels)) >= 2:
+        if len(set(labels)) >= 2:  # Rasa also trains on core-only data with no examples
             self._pipeline = build_pipeline(float(self._config["C"]))
             self._pipeline.fit(texts, labels)
             with self._storage.write_to(self._resource) as directory:
@@ -164,16 +178,25 @@ class KindClassifier(GraphComponent):
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Add the ranked kinds and life events to each message's parse data."""
+        """Set the intent and add the ranked kinds and life events to the parse data."""
         for message in messages:
-            text = message.get("text") or ""
+            text = message.get(TEXT) or ""
             probabilities: dict[str, float] = {}
             if self._pipeline is not None and text.strip():
-                row = self._pipeline.predict_proba([text])[0]
-                probabilities = dict(zip(self._pipeline.classes_, map(float, row)))
-            hits = self._index.search(text, limit=50)
+                row = self._pipeline.predict_proba([text[:2000]])[0]
+                probabilities = dict(zip(self._pipeline.classes_, map(float, row), strict=True))
+            hits = self._index.search(text[:2000], limit=50)
             result = combine(probabilities, hits, top=int(self._config["top"]))
             message.set(OUTPUT_KEY, result.as_dict(), add_to_output=True)
+            ranking = intent_ranking(probabilities)
+            if ranking:
+                top = {"name": ranking[0][0], "confidence": ranking[0][1]}
+                message.set(INTENT, top, add_to_output=True)
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [{"name": n, "confidence": c} for n, c in ranking[:10]],
+                    add_to_output=True,
+                )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
