@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON_VERSION := $(shell cat .python-version)
-# pyenv's shims are not on PATH everywhere (CI): ask pyenv where 3.10 lives.
-BASE_PYTHON ?= $(shell (pyenv prefix $(PYTHON_VERSION) 2>/dev/null || ~/.pyenv/bin/pyenv prefix $(PYTHON_VERSION) 2>/dev/null) | head -1)/bin/python
+# pyenv's shims are not on PATH everywhere (CI): ask pyenv itself where 3.10 lives.
+BASE_PYTHON ?= $(shell scripts/find-python.sh $(PYTHON_VERSION))
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
@@ -57,9 +57,8 @@ typecheck: install ## mypy
 unit: install ## Unit, property and parity tests (no Rasa server)
 	$(PY) -m pytest
 
-test-stories: validate train ## Conversation tests in both languages (rasa test)
-	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/core --quiet
-	$(RASA) test nlu --nlu tests/stories --model $(MODEL) --out results/nlu --quiet >/dev/null 2>&1 || true
+test-stories: validate train ## Conversation tests in both languages: NLU and actions (rasa test --e2e)
+	$(RASA) test core --stories tests/stories --model $(MODEL) --e2e --fail-on-prediction-errors --out results/core --quiet
 
 eval: train ## Held-out evaluation through the REST channel, with thresholds
 	@scripts/serve.sh background

@@ -99,6 +99,7 @@ class _AssistantAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        """Answer the latest message."""
         turn = turn_from_tracker(tracker)
         return dispatch(dispatcher, type(self).handler(knowledge(), turn), turn.lang)
 
@@ -155,9 +156,10 @@ class ActionValidateSlotMappings(Action):
     """
 
     def name(self) -> str:
+        """The name Rasa calls after every user message."""
         return "action_validate_slot_mappings"
 
-    async def run(
+    async def run(  # noqa: D102
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""

@@ -202,11 +202,16 @@ def route_event(kb: KnowledgeBase, turn: Turn, event: str) -> Reply:
         return _ask_location(kb, turn, None, event)
     services = resolve_event(kb, event, turn.location)
     lang = turn.lang
-    values = {"event": kb.life_events[event].name.get(lang), "items": bundle_text(kb, services, lang)}
+    values = {
+        "event": kb.life_events[event].name.get(lang),
+        "items": bundle_text(kb, services, lang),
+    }
     message = Message(c.MSG_LIFE_EVENT, values, p.referral(services, lang, life_event=event))
     return Reply(
         [message],
-        _cleared(**{c.SLOT_EVENT: event, c.SLOT_KIND: None, c.SLOT_SERVICES: [s.id for s in services]}),
+        _cleared(
+            **{c.SLOT_EVENT: event, c.SLOT_KIND: None, c.SLOT_SERVICES: [s.id for s in services]}
+        ),
     )
 
 
@@ -245,8 +250,10 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
                 return route_event(kb, turn, turn.event)
             if turn.kind:
                 return route_kind(kb, turn, turn.kind)
-        if turn.intent == c.INTENT_LOCATION and turn.location.found and not (
-            decision.kind or decision.event
+        if (
+            turn.intent == c.INTENT_LOCATION
+            and turn.location.found
+            and not (decision.kind or decision.event)
         ):
             name = turn.location.municipality or turn.location.province or ""
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""

@@ -153,7 +153,9 @@ def load_contract(directory: Path | None = None) -> Contract:
     kinds = {}
     for raw in taxonomy["kinds"]:
         k = _rejoin_commas(raw)
-        kinds[k["code"]] = Kind(k["code"], k["en"], k["fr"], tuple(k["usually"]), k.get("notes", ""))
+        kinds[k["code"]] = Kind(
+            k["code"], k["en"], k["fr"], tuple(k["usually"]), k.get("notes", "")
+        )
     events = {}
     for raw in taxonomy["life_events"]:
         e = _rejoin_commas(raw)

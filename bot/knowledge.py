@@ -27,7 +27,6 @@ PHONE_RE = re.compile(r"^\+1-\d{3}-\d{3}-\d{4}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$")
 
 
-
 class KnowledgeError(ValueError):
     """A knowledge-base file is malformed.
 
@@ -451,7 +450,9 @@ def _build_service(
         reader.fail(node, "channels", f"{path}.channels", "expected at least one channel")
     channels = []
     for i, _ in enumerate(channel_nodes):
-        channels.append(reader.channel(reader.mapping(channel_nodes, i, ""), f"{path}.channels[{i}]"))
+        channels.append(
+            reader.channel(reader.mapping(channel_nodes, i, ""), f"{path}.channels[{i}]")
+        )
     documents = []
     doc_nodes = node.get("documents") or []
     for i, item in enumerate(doc_nodes):
@@ -555,10 +556,12 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
         else:
             _read_service_file(reader, data, contract, draft)
     services: dict[str, Service] = {}
-    for reader, node, path, jurisdiction in draft.pending_services:
-        service = _build_service(reader, node, path, jurisdiction, contract, draft)
+    for service_reader, node, field_path, jurisdiction in draft.pending_services:
+        service = _build_service(service_reader, node, field_path, jurisdiction, contract, draft)
         if service.id in services:
-            reader.fail(node, "id", f"{path}.id", f"duplicate service id {service.id!r}")
+            service_reader.fail(
+                node, "id", f"{field_path}.id", f"duplicate service id {service.id!r}"
+            )
         services[service.id] = service
     if not draft.labels:
         raise KnowledgeError(folder / "labels.yml", 1, "labels", "missing")

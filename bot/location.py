@@ -12,7 +12,9 @@ from bot.contract import Contract
 from bot.text import fold
 
 # Postal codes: "H2X 1Y4", "h2x1y4", or a forward sortation area alone ("M5V").
-_POSTAL_RE = re.compile(r"\b([abceghj-nprstvxy])\s?(\d)\s?([a-z])(?:[\s-]?(\d)\s?([a-z])\s?(\d))?\b")
+_POSTAL_RE = re.compile(
+    r"\b([abceghj-nprstvxy])\s?(\d)\s?([a-z])(?:[\s-]?(\d)\s?([a-z])\s?(\d))?\b"
+)
 
 # Abbreviations that are also common words ("on", "nu", "pe", "ab", "nt") count only
 # when written in capitals or when the whole message is the abbreviation.
@@ -20,7 +22,14 @@ _POSTAL_RE = re.compile(r"\b([abceghj-nprstvxy])\s?(\d)\s?([a-z])(?:[\s-]?(\d)\s
 _STRICT = {"on", "nu", "pe", "ab", "to", "man", "ont", "que", "yuk", "nt", "ns"}
 
 # Nunavut and the Northwest Territories share the letter X.
-_X_FSA = {"X0A": "ca-nu", "X0B": "ca-nu", "X0C": "ca-nu", "X0E": "ca-nt", "X0G": "ca-nt", "X1A": "ca-nt"}
+_X_FSA = {
+    "X0A": "ca-nu",
+    "X0B": "ca-nu",
+    "X0C": "ca-nu",
+    "X0E": "ca-nt",
+    "X0G": "ca-nt",
+    "X1A": "ca-nt",
+}
 
 # Extra names people use for places in jurisdictions.yml.
 _ALIASES = {
@@ -81,8 +90,10 @@ def _postal(text: str, contract: Contract, fsa_cities: dict[str, str]) -> Locati
         fsa = "".join(match.group(1, 2, 3)).upper()
         stripped = text.strip()
         # A bare three-character token counts only when it is the whole message or a full code.
-        if not full and len(stripped.replace(" ", "")) > 3 and not re.search(
-            r"\b(postal|code|fsa)\b", text.lower()
+        if (
+            not full
+            and len(stripped.replace(" ", "")) > 3
+            and not re.search(r"\b(postal|code|fsa)\b", text.lower())
         ):
             continue
         province = _X_FSA.get(fsa) if fsa[0] == "X" else None
@@ -100,6 +111,19 @@ def _postal(text: str, contract: Contract, fsa_cities: dict[str, str]) -> Locati
         city = fsa_cities.get(fsa) or fsa_cities.get(fsa[:2]) or fsa_cities.get(fsa[:1])
         return Location(province, city, fsa)
     return None
+
+
+_ELISION_RE = re.compile(r"\b([ld])(?=[aeiouy][a-z]{3,})")
+
+
+def _unelide(folded: str) -> str:
+    """Split French elisions typed without the apostrophe: "lalberta" → "l alberta".
+
+    The split copy is appended, so a word that merely starts with l or d
+    ("london", "dartmouth") still matches as written.
+    """
+    split = _ELISION_RE.sub(r"\1 ", folded)
+    return folded if split == folded else f"{folded} {split}"
 
 
 def _find_phrase(
@@ -151,7 +175,7 @@ def parse_location(
     postal = _postal(text, contract, fsa_cities or {})
     if postal is not None:
         return postal
-    folded = fold(text)
+    folded = _unelide(fold(text))
     provinces, cities = _place_names(contract)
     spellings = _spellings(contract)
     city = _find_phrase(folded, cities, text, spellings)

@@ -1,5 +1,7 @@
-"""Turn knowledge-base records into text: the messages of ``knowledge/messages.yml``
-filled with names, channels and documents, with labels from ``knowledge/labels.yml``.
+"""Turn knowledge-base records into text.
+
+The messages of ``knowledge/messages.yml`` are filled with names, channels and
+documents, with labels from ``knowledge/labels.yml``.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def channel_line(kb: KnowledgeBase, channel: Channel, lang: str) -> str:
     return text
 
 
-def channels_text(kb: KnowledgeBase, channels: tuple[Channel, ...] | list[Channel], lang: str) -> str:
+def channels_text(
+    kb: KnowledgeBase, channels: tuple[Channel, ...] | list[Channel], lang: str
+) -> str:
     """All channels, one per line, in the recommended order."""
     return "\n".join(f"• {channel_line(kb, c, lang)}" for c in channels)
 

@@ -97,9 +97,7 @@ def rank(
     return sorted(found, key=lambda s: (key(s), s.id))
 
 
-def needs_location(
-    kb: KnowledgeBase, kind: str, text: str = "", named: Iterable[str] = ()
-) -> bool:
+def needs_location(kb: KnowledgeBase, kind: str, text: str = "", named: Iterable[str] = ()) -> bool:
     """Whether the referral for ``kind`` depends on where the citizen lives.
 
     It does when the kind has a provincial, territorial or municipal service

@@ -81,9 +81,7 @@ class SearchIndex:
                 postings[lemma].append(i)
         self._postings = dict(postings)
         total = max(len(self._phrases), 1)
-        self._idf = {
-            lemma: math.log(1 + total / len(ids)) for lemma, ids in self._postings.items()
-        }
+        self._idf = {lemma: math.log(1 + total / len(ids)) for lemma, ids in self._postings.items()}
         self._vocab = list(self._postings)
         # Lemmas of each kind's own (generic) name: a keyword made only of these
         # names the kind, not one service of it.

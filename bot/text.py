@@ -30,7 +30,8 @@ STOPWORDS = frozenset(
     je j tu il elle on nous vous ils elles me m te t se s mon ma mes ton ta tes son sa ses notre nos
     votre vos leur leurs ce cet cette ces ça ca c est sont suis es était être ai as a avons avez ont
     avoir fait faire peux peut pouvoir veux veut vouloir dois doit devoir faut comment quoi où ou
-    quand pourquoi qui que qu quel quelle quels quelles y ne pas plus svp stp merci bonjour salut allo
+    quand pourquoi qui que qu quel quelle quels quelles y ne pas plus svp stp merci bonjour
+    salut allo
     oui non ok bien aussi encore déjà tout tous toute toutes besoin jveux jsuis chu pis mais
     """.split()
 )

@@ -175,7 +175,9 @@ def decide(understanding: Understanding, intent: str | None) -> Decision:
     pool.sort(key=lambda item: -item[2])
     options = [(t, c) for t, c, s in pool if s >= CHOICE_MIN][:MAX_CHOICES]
     if len(options) == 1:
-        return Decision(kind=options[0][1]) if options[0][0] == "kind" else Decision(
-            event=options[0][1]
+        return (
+            Decision(kind=options[0][1])
+            if options[0][0] == "kind"
+            else Decision(event=options[0][1])
         )
     return Decision(choices=options)

@@ -43,7 +43,9 @@ def main() -> None:
     for train, test in list(folds)[: args.use_folds]:
         model = build_pipeline(args.C)
         model.fit(list(x[train]) + kb_texts, list(y[train]) + kb_labels)
-        for text, label, row in zip(x[test], y[test], model.predict_proba(list(x[test])), strict=True):
+        for text, label, row in zip(
+            x[test], y[test], model.predict_proba(list(x[test])), strict=True
+        ):
             probabilities = dict(zip(model.classes_, map(float, row), strict=True))
             understanding = combine(probabilities, index.search(text, limit=50))
             intents = intent_ranking(probabilities)
@@ -77,8 +79,8 @@ def main() -> None:
                     hit += any(code == kind for code, _ in ranked[:3])
             utility = (right - 2 * wrong + 0.3 * hit) / len(needs)
             print(
-                f"{confident:9.2f} {margin:6.2f}  {right / len(needs):5.1%}  {wrong / len(needs):5.1%}"
-                f"  {hit / len(needs):11.1%}  {utility:7.3f}"
+                f"{confident:9.2f} {margin:6.2f}  {right / len(needs):5.1%}  "
+                f"{wrong / len(needs):5.1%}  {hit / len(needs):11.1%}  {utility:7.3f}"
             )
 
 

@@ -62,7 +62,9 @@ def reply_language(messages: list[dict[str, Any]]) -> str | None:
     return detect(text)[0] if text.strip() else None
 
 
-def judge(case: dict[str, Any], turns: list[list[dict[str, Any]]], orders: dict[str, str]) -> tuple[bool, bool | None]:
+def judge(
+    case: dict[str, Any], turns: list[list[dict[str, Any]]], orders: dict[str, str]
+) -> tuple[bool, bool | None]:
     expect = case["expect"]
     payloads = [m["custom"] for msgs in turns for m in msgs if m.get("custom")]
     if expect.get("asks_location"):
@@ -130,8 +132,7 @@ def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, 
         for tag in o.case.get("tags", []):
             by_tag.setdefault(tag, []).append(o.routed)
     lines.append(
-        "by tag: "
-        + ", ".join(f"{t} {sum(v)}/{len(v)}" for t, v in sorted(by_tag.items()))
+        "by tag: " + ", ".join(f"{t} {sum(v)}/{len(v)}" for t, v in sorted(by_tag.items()))
     )
     print("\n".join(lines))
     failures = [o for o in outcomes if not (o.routed and o.language_ok)]
@@ -139,7 +140,13 @@ def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, 
     with failures_path.open("w", encoding="utf-8") as handle:
         for o in failures:
             got = [
-                (p.get("type"), p.get("life_event") or (p.get("referrals") or [{}])[0].get("service_id") or p.get("kind") or p.get("slot"))
+                (
+                    p.get("type"),
+                    p.get("life_event")
+                    or (p.get("referrals") or [{}])[0].get("service_id")
+                    or p.get("kind")
+                    or p.get("slot"),
+                )
                 for p in o.payloads
             ]
             handle.write(
@@ -163,7 +170,8 @@ def main() -> int:
     outcomes = [run_case(args.url, case, orders) for case in cases]
     summary = report(outcomes, Path(args.failures))
     missed = [
-        f"{lang} {metric} {value:.3f} (target {'<' if metric == 'p50_ms' else '>='} {TARGETS[metric]})"
+        f"{lang} {metric} {value:.3f} "
+        f"(target {'<' if metric == 'p50_ms' else '>='} {TARGETS[metric]})"
         for lang, values in summary.items()
         for metric, value in values.items()
         if metric in TARGETS

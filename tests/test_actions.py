@@ -74,7 +74,10 @@ def test_provincial_need_asks_location_then_refers(tracker_factory, schema_valid
 @pytest.mark.parametrize("lang", LANGS)
 def test_ambiguous_need_offers_choices(tracker_factory, schema_validator, lang):
     tracker = tracker_factory(
-        "card", intent="need", language=lang, kinds=[("health-card", 0.3), ("drivers-licence", 0.28)]
+        "card",
+        intent="need",
+        language=lang,
+        kinds=[("health-card", 0.3), ("drivers-licence", 0.28)],
     )
     messages, slots = run(ActionRoute(), tracker)
     (payload,) = payloads(messages)
@@ -116,9 +119,7 @@ def test_life_event_bundle(tracker_factory, schema_validator, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize(
-    "intent", ["ask_documents", "ask_time", "ask_why", "ask_where", "ask_how"]
-)
+@pytest.mark.parametrize("intent", ["ask_documents", "ask_time", "ask_why", "ask_where", "ask_how"])
 def test_follow_ups_answer_from_the_referral(tracker_factory, lang, intent, kb):
     tracker = tracker_factory(
         "and then?", intent=intent, language=lang, slots={"current_services": ["ca.passport"]}
@@ -144,7 +145,9 @@ def test_two_stage_fallback_then_phone(tracker_factory, lang):
     assert not payloads(first) and slots["fallback_count"] == 1.0
     second, slots = run(
         ActionFallback(),
-        tracker_factory("zzz", "nlu_fallback", lang, slots={"fallback_count": 1.0, "province": "ca-bc"}),
+        tracker_factory(
+            "zzz", "nlu_fallback", lang, slots={"fallback_count": 1.0, "province": "ca-bc"}
+        ),
     )
     (payload,) = payloads(second)
     assert payload["type"] == "handoff" and payload["number"] == "+1-800-663-7867"

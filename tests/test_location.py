@@ -36,6 +36,8 @@ def parse(kb):
         ("X0A 0H0", "ca-nu", None),  # X0A is all of eastern Nunavut, not one town
         ("X1A 2P3", "ca-nt", "ca-nt-yellowknife"),
         ("saskatoun", "ca-sk", "ca-sk-saskatoon"),
+        ("carte didentite de lalberta", "ca-ab", None),  # elision typed without apostrophe
+        ("london ontario", "ca-on", "ca-on-london"),
     ],
 )
 def test_recognized(parse, text, province, city):

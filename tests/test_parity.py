@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.constants import MSG_WHICH_SERVICE
-from rasa.shared.nlu.training_data.loading import load_data
 
 
 def _intents(folder):

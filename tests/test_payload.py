@@ -35,7 +35,9 @@ def test_every_service_referral_is_valid(kb, contract, validator, lang):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("event", ["having-a-baby", "lost-wallet", "moving", "losing-a-job"])
 def test_life_event_payloads(kb, contract, validator, lang, event):
-    reply = route_event(kb, Turn(text="", lang=lang, location=Location("ca-on", "ca-on-ottawa")), event)
+    reply = route_event(
+        kb, Turn(text="", lang=lang, location=Location("ca-on", "ca-on-ottawa")), event
+    )
     (payload,) = reply.payloads
     check(validator, contract, payload)
     assert payload["life_event"] == event

@@ -47,7 +47,9 @@ def test_scores_are_bounded_and_sorted(index):
 
 
 def test_short_tokens_match_exactly():
-    index = SearchIndex([("ei", Target("kind", "employment-insurance")), ("en", Target("kind", "x"))])
+    index = SearchIndex(
+        [("ei", Target("kind", "employment-insurance")), ("en", Target("kind", "x"))]
+    )
     assert [h.target.code for h in index.search("ei")] == ["employment-insurance"]
 
 

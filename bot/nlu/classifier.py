@@ -113,9 +113,7 @@ def labelled_examples(
     return texts, labels
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CarrefourClassifier(GraphComponent):
     """Predicts the intent and ranks service kinds and life events for each message."""
 
