@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--use-folds", type=int, default=2)
-    parser.add_argument("--C", type=float, default=10.0)
+    parser.add_argument("--C", type=float, default=30.0)
     args = parser.parse_args()
     kb = load_knowledge()
     index = build_index(kb)

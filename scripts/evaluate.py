@@ -27,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.contract import load_contract  # noqa: E402
 from bot.language import detect  # noqa: E402
 
+# "order" is the order of government of the first referral, over the referrals the
+# assistant gave; "order_all" counts a case with no referral (choices, a question
+# never answered) as wrong too, and is reported beside it.
 TARGETS = {"routing": 0.85, "order": 0.95, "language": 0.98, "p50_ms": 150.0}
 
 
@@ -41,6 +44,11 @@ class Outcome:
     latencies: list[float]
     answer: str
     payloads: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def referred(self) -> bool:
+        """Whether the assistant gave a referral in this conversation."""
+        return any(p.get("type") == "referral" for p in self.payloads)
 
 
 def send(url: str, sender: str, text: str) -> tuple[list[dict[str, Any]], float]:
@@ -112,11 +120,13 @@ def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, 
     for lang in ("en", "fr"):
         mine = [o for o in outcomes if o.case["language"] == lang]
         orders = [o.order_ok for o in mine if o.order_ok is not None]
+        referred = [o.order_ok for o in mine if o.order_ok is not None and o.referred]
         latencies = [t for o in mine for t in o.latencies]
         summary[lang] = {
             "cases": len(mine),
             "routing": sum(o.routed for o in mine) / len(mine),
-            "order": sum(orders) / len(orders) if orders else 1.0,
+            "order": sum(referred) / len(referred) if referred else 1.0,
+            "order_all": sum(orders) / len(orders) if orders else 1.0,
             "language": sum(o.language_ok for o in mine) / len(mine),
             "p50_ms": statistics.median(latencies),
             "p95_ms": percentile(latencies, 0.95),
@@ -124,7 +134,8 @@ def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, 
         s = summary[lang]
         lines.append(
             f"{lang}: cases {len(mine)}  routing {s['routing']:.1%}  order of government "
-            f"{s['order']:.1%} (n={len(orders)})  reply language {s['language']:.1%}  "
+            f"{s['order']:.1%} of {len(referred)} referrals ({s['order_all']:.1%} of "
+            f"{len(orders)} cases)  reply language {s['language']:.1%}  "
             f"latency p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms"
         )
     by_tag: dict[str, list[bool]] = {}

@@ -120,7 +120,7 @@ class CarrefourClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Regularization of the linear model, and how many kinds to report."""
-        return {"C": 8.0, "top": 5}
+        return {"C": 30.0, "top": 5}
 
     def __init__(
         self,
