@@ -15,7 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_PORT ?= 5005
 export ACTION_PORT ?= 5055
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot/nlu -name '*.yml' -o -name '*.py' 2>/dev/null)
+# The classifier's features and the search come from bot/, so any change there retrains.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
 .PHONY: help install validate train run shell test lint typecheck unit test-stories eval clean
 

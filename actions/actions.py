@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -90,63 +89,58 @@ def dispatch(
 class _AssistantAction(Action, ABC):
     """An action that answers with one function of :mod:`bot.assistant`."""
 
-    handler: Callable[[KnowledgeBase, assistant.Turn], assistant.Reply]
+    action_name: str
 
-    @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""
+        return self.action_name
+
+    @staticmethod
+    @abstractmethod
+    def answer(kb: KnowledgeBase, turn: assistant.Turn) -> assistant.Reply:
+        """The reply to one turn."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Answer the latest message."""
         turn = turn_from_tracker(tracker)
-        return dispatch(dispatcher, type(self).handler(knowledge(), turn), turn.lang)
+        return dispatch(dispatcher, self.answer(knowledge(), turn), turn.lang)
 
 
 class ActionRoute(_AssistantAction):
     """Refer a need or a life event, asking for the location when it matters."""
 
-    def name(self) -> str:  # noqa: D102
-        return "action_route"
-
-    handler = staticmethod(assistant.route)
+    action_name = "action_route"
+    answer = staticmethod(assistant.route)
 
 
 class ActionFollowUp(_AssistantAction):
     """Answer how / where / documents / how long / why about the current service."""
 
-    def name(self) -> str:  # noqa: D102
-        return "action_follow_up"
-
-    handler = staticmethod(assistant.follow_up)
+    action_name = "action_follow_up"
+    answer = staticmethod(assistant.follow_up)
 
 
 class ActionHandoff(_AssistantAction):
     """Give the number of a person who can help."""
 
-    def name(self) -> str:  # noqa: D102
-        return "action_handoff"
-
-    handler = staticmethod(assistant.handoff)
+    action_name = "action_handoff"
+    answer = staticmethod(assistant.handoff)
 
 
 class ActionFallback(_AssistantAction):
     """Two-stage fallback on low NLU confidence, then a phone number."""
 
-    def name(self) -> str:  # noqa: D102
-        return "action_fallback"
-
-    handler = staticmethod(assistant.fallback)
+    action_name = "action_fallback"
+    answer = staticmethod(assistant.fallback)
 
 
 class ActionDefaultFallback(_AssistantAction):
     """When no rule applies: the same fallback, never silence."""
 
-    def name(self) -> str:  # noqa: D102
-        return "action_default_fallback"
-
-    handler = staticmethod(assistant.fallback)
+    action_name = "action_default_fallback"
+    answer = staticmethod(assistant.fallback)
 
 
 class ActionValidateSlotMappings(Action):
