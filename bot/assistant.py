@@ -317,7 +317,12 @@ def follow_up(kb: KnowledgeBase, turn: Turn) -> Reply:
     current = _current(kb, turn)
     prefix: list[Message] = []
     slots: dict[str, Any] = {}
-    if decision.kind and (current is None or current.kind != decision.kind):
+    # A question about the service under discussion may use words that sound like
+    # another service ("what do I need to bring?"): switch only to a service the
+    # citizen named by one of its own keywords.
+    named_kinds = {kb.services[i].kind for i in turn.understanding.named if i in kb.services}
+    switch = decision.kind is not None and (current is None or decision.kind in named_kinds)
+    if switch and decision.kind and (current is None or current.kind != decision.kind):
         routed = route_kind(kb, turn, decision.kind)
         if not any(m.payload and m.payload.get("type") == "referral" for m in routed.messages):
             return routed

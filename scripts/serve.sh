@@ -34,13 +34,15 @@ start() {
   stop
   local auth
   auth=$(token)
-  .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$RUN/actions.log" 2>&1 &
+  # Each server runs in its own session: Ctrl-C reaches this script, which stops
+  # both cleanly, rather than killing them half-way.
+  setsid .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$RUN/actions.log" 2>&1 &
   echo $! >"$RUN/actions.pid"
   sed "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" endpoints.yml \
     >"$RUN/endpoints.yml"
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
-  .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
+  setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
     --endpoints "$RUN/endpoints.yml" --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
   echo $! >"$RUN/rasa.pid"
   local waited=0
@@ -73,7 +75,9 @@ case "${1:-foreground}" in
     ;;
   foreground)
     start
-    trap 'echo; echo "Stopping..."; stop; exit 0' INT TERM
+    # Stop both servers however this script ends (Ctrl-C, a closed terminal, an error).
+    trap stop EXIT
+    trap 'exit 0' INT TERM HUP
     cat <<MSG
 
 Carrefour is running: Rasa on http://localhost:$RASA_PORT, actions on http://localhost:$ACTION_PORT.
@@ -88,10 +92,10 @@ Carrefour is running: Rasa on http://localhost:$RASA_PORT, actions on http://loc
 Press Ctrl-C to stop both servers.
 MSG
     while kill -0 "$(cat "$RUN/rasa.pid")" 2>/dev/null && kill -0 "$(cat "$RUN/actions.pid")" 2>/dev/null; do
-      sleep 2
+      sleep 2 &
+      wait $! || true
     done
     echo "A server stopped; see $RUN/*.log." >&2
-    stop
     exit 1
     ;;
   *)

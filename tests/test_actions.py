@@ -174,3 +174,17 @@ def test_location_slots_keep_only_fsa(tracker_factory):
     assert slots["province"] == "ca-qc"
     assert slots["municipality"] == "ca-qc-montreal"
     assert slots["postal_fsa"] == "H2X"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_follow_up_stays_on_the_current_service(tracker_factory, lang):
+    """A follow-up whose words merely sound like another service keeps the referral."""
+    tracker = tracker_factory(
+        "what do I need to bring?",
+        intent="ask_documents",
+        language=lang,
+        kinds=[("customs-and-border", 0.6)],
+        slots={"current_services": ["ca.passport"]},
+    )
+    messages, _ = run(ActionFollowUp(), tracker)
+    assert payloads(messages)[0]["referrals"][0]["service_id"] == "ca.passport"
