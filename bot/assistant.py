@@ -121,10 +121,8 @@ def refer(kb: KnowledgeBase, services: list[Service], turn: Turn) -> Reply:
     """Refer the citizen to ``services`` (best first)."""
     lang = turn.lang
     first = services[0]
-    messages = [
-        Message(c.MSG_REFERRAL, referral_values(kb, first, lang), p.referral(services, lang))
-    ]
     values = referral_values(kb, first, lang)
+    messages = [Message(c.MSG_REFERRAL, values, p.referral(services, lang))]
     if first.documents:
         messages.append(Message(c.MSG_REFERRAL_DOCUMENTS, values))
     if first.processing_time:

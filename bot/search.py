@@ -111,23 +111,6 @@ class SearchIndex:
         rarest = max(self._idf.values(), default=1.0)
         return [self._idf.get(lem, rarest) for lem in query_lemmas]
 
-    def _query_cover(
-        self, query_lemmas: list[str], weights: list[float], phrase_lemmas: tuple[str, ...]
-    ) -> float:
-        """Share of the query (IDF-weighted) that a phrase's lemmas match."""
-        covered = 0.0
-        for lemma, weight in zip(query_lemmas, weights, strict=True):
-            sims = [1.0 if lemma == p else self._similar(lemma, p) for p in phrase_lemmas]
-            covered += weight * max(sims, default=0.0)
-        return covered / sum(weights)
-
-    @staticmethod
-    def _similar(token: str, word: str) -> float:
-        if len(token) < MIN_FUZZY_LEN:
-            return 0.0
-        score = fuzz.ratio(token, word)
-        return score / 100.0 if score >= FUZZY_CUTOFF else 0.0
-
     def search(self, query: str, limit: int = 10) -> list[Hit]:
         """Return the best-matching targets for ``query``, best first, one hit per target.
 
@@ -141,9 +124,10 @@ class SearchIndex:
         query_lemmas = lemmas(query)
         if not query_lemmas:
             return []
+        per_token = [self._matches(token) for token in query_lemmas]
         similarity: dict[str, float] = {}
-        for token in query_lemmas:
-            for word, score in self._matches(token).items():
+        for matches in per_token:
+            for word, score in matches.items():
                 similarity[word] = max(similarity.get(word, 0.0), score)
         candidates: set[int] = set()
         for word in similarity:
@@ -155,7 +139,10 @@ class SearchIndex:
             weights = [self._idf[lem] for lem in phrase.lemmas]
             sims = [similarity.get(lem, 0.0) for lem in phrase.lemmas]
             phrase_cover = sum(w * s for w, s in zip(weights, sims, strict=True)) / sum(weights)
-            query_cover = self._query_cover(query_lemmas, query_weights, phrase.lemmas)
+            query_cover = sum(
+                w * max((m.get(lem, 0.0) for lem in phrase.lemmas), default=0.0)
+                for w, m in zip(query_weights, per_token, strict=True)
+            ) / sum(query_weights)
             score = PHRASE_WEIGHT * phrase_cover + (1 - PHRASE_WEIGHT) * query_cover
             current = best.get(phrase.target)
             if current is None or score > current.score:
