@@ -31,7 +31,7 @@ MAX_REFERRALS = 3
 # emergency or a crisis gets 911 / 988 rather than a referral or a fallback.
 DANGER_MIN = 0.3
 DANGER_MIN_IN_FALLBACK = 0.2
-DANGER_RESPONSES = {"emergency": "utter_emergency", "crisis": "utter_crisis"}
+DANGER_RESPONSES = {c.INTENT_EMERGENCY: c.UTTER_EMERGENCY, c.INTENT_CRISIS: c.UTTER_CRISIS}
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ def fallback(kb: KnowledgeBase, turn: Turn) -> Reply:
     if likely == c.INTENT_HUMAN:
         return handoff(kb, turn)
     if likely == c.INTENT_OUT_OF_SCOPE:
-        return _domain_reply("utter_out_of_scope")
+        return _domain_reply(c.UTTER_OUT_OF_SCOPE)
     decision = decide(turn.understanding, None)
     if decision.kind or decision.event:
         return route(kb, turn)
@@ -319,9 +319,9 @@ def follow_up(kb: KnowledgeBase, turn: Turn) -> Reply:
     # another service ("what do I need to bring?"): switch only to a service the
     # citizen named by one of its own keywords.
     named_kinds = {kb.services[i].kind for i in turn.understanding.named if i in kb.services}
-    switch = decision.kind is not None and (current is None or decision.kind in named_kinds)
-    if switch and decision.kind and (current is None or current.kind != decision.kind):
-        routed = route_kind(kb, turn, decision.kind)
+    target = decision.kind if current is None or decision.kind in named_kinds else None
+    if target and (current is None or current.kind != target):
+        routed = route_kind(kb, turn, target)
         if not any(m.payload and m.payload.get("type") == "referral" for m in routed.messages):
             return routed
         prefix, slots = routed.messages[:1], routed.slots

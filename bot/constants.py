@@ -34,6 +34,11 @@ INTENT_OUT_OF_SCOPE = "out_of_scope"
 INTENT_SWITCH_LANGUAGE = "switch_language"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 
+# Domain responses the actions send themselves (they carry their own payload)
+UTTER_EMERGENCY = "utter_emergency"
+UTTER_CRISIS = "utter_crisis"
+UTTER_OUT_OF_SCOPE = "utter_out_of_scope"
+
 # Messages of knowledge/messages.yml (sent by the actions)
 MSG_REFERRAL = "referral"
 MSG_REFERRAL_DOCUMENTS = "referral_documents"

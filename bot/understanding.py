@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.constants import INTENT_LIFE_EVENT, INTENT_NEED
 from bot.search import Hit, named_services, rank_events, rank_kinds
 
 KIND_PREFIX = "kind:"
 EVENT_PREFIX = "event:"
 INTENT_PREFIX = "intent:"
-NEED_INTENT = "need"
-EVENT_INTENT = "life_event"
 # Below this probability of being a need, kind probabilities are not rescaled up.
 MIN_NEED_MASS = 0.3
 
@@ -78,9 +77,9 @@ def intent_ranking(probabilities: dict[str, float]) -> list[tuple[str, float]]:
     totals: dict[str, float] = {}
     for label, value in probabilities.items():
         if label.startswith(KIND_PREFIX):
-            name = NEED_INTENT
+            name = INTENT_NEED
         elif label.startswith(EVENT_PREFIX):
-            name = EVENT_INTENT
+            name = INTENT_LIFE_EVENT
         else:
             name = label[len(INTENT_PREFIX) :]
         totals[name] = totals.get(name, 0.0) + value
