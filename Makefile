@@ -18,7 +18,7 @@ export ACTION_PORT ?= 5055
 # The classifier's features and the search come from bot/, so any change there retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help install validate train run shell test lint typecheck unit test-stories eval clean
+.PHONY: help install validate train run shell test lint typecheck unit test-stories eval kb-report export-hsds clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -65,7 +65,13 @@ eval: train ## Held-out evaluation through the REST channel, with thresholds
 	@scripts/serve.sh background
 	@trap 'scripts/serve.sh stop' EXIT; $(PY) scripts/evaluate.py --cases tests/eval/cases.yml --url http://localhost:$(RASA_PORT) --check
 
-test: lint typecheck unit validate train test-stories eval ## Everything CI runs
+kb-report: install ## Knowledge-base coverage, languages, freshness, contacts; fails on a coverage hole
+	$(PY) -m bot.kb_report --out results/kb-report.md
+
+export-hsds: install ## Export the knowledge base as Open Referral HSDS 3.0 (JSON and CSV) under exports/hsds
+	$(PY) -m bot.hsds --out exports/hsds
+
+test: lint typecheck unit validate kb-report train test-stories eval ## Everything CI runs
 
 clean: ## Remove the model, results and run files (keeps .venv)
-	rm -rf models results .run
+	rm -rf models results exports .run

@@ -45,6 +45,7 @@ def _location(tracker: Tracker) -> Location:
         tracker.get_slot(c.SLOT_PROVINCE),
         tracker.get_slot(c.SLOT_MUNICIPALITY),
         tracker.get_slot(c.SLOT_POSTAL_FSA),
+        tracker.get_slot(c.SLOT_TOWN),
     )
 
 
@@ -170,6 +171,7 @@ class ActionValidateSlotMappings(Action):
                 SlotSet(c.SLOT_PROVINCE, place.province),
                 SlotSet(c.SLOT_MUNICIPALITY, place.municipality),
                 SlotSet(c.SLOT_POSTAL_FSA, place.fsa),
+                SlotSet(c.SLOT_TOWN, place.town),
             ]
         return events
 

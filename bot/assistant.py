@@ -7,15 +7,25 @@ them directly.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import constants as c
 from bot import payload as p
 from bot.knowledge import KnowledgeBase, Service
 from bot.location import Location
-from bot.rendering import bundle_text, phone_text, referral_values, render
+from bot.offices import nearest_offices, points_for
+from bot.rendering import (
+    bundle_text,
+    offices_text,
+    phone_text,
+    referral_values,
+    render,
+    schedule_text,
+    status_text,
+)
 from bot.routing import (
     Contact,
     event_needs_location,
@@ -51,6 +61,12 @@ class Turn:
     chosen_kind: str | None = None  # from a choice button
     chosen_event: str | None = None
     intents: tuple[tuple[str, float], ...] = ()  # the NLU's intent ranking
+    now: dt.datetime | None = None  # the time of the message (aware); None = now
+
+    @property
+    def moment(self) -> dt.datetime:
+        """The time of the message, for opening hours."""
+        return self.now or dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass
@@ -176,6 +192,33 @@ def _no_service(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
     return Reply([message], _cleared(**{c.SLOT_KIND: kind, c.SLOT_SERVICES: []}))
 
 
+def _town_service(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
+    """A municipal service in a town the knowledge base does not cover: say who runs it."""
+    contact = general_contact(kb, turn.location)
+    topic = kb.contract.kinds[kind].name(turn.lang)
+    message = _contact_message(
+        kb, contact, turn.lang, c.MSG_TOWN_SERVICE, "not_covered", topic=topic,
+        town=turn.location.town or "",
+    )  # fmt: skip
+    return Reply([message], _cleared(**{c.SLOT_KIND: kind, c.SLOT_SERVICES: []}))
+
+
+def _not_offered(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply | None:
+    """Say that the citizen's government does not offer ``kind``, and what to use instead."""
+    for place in (turn.location.municipality, turn.location.province):
+        entry = kb.not_offered.get((place or "", kind))
+        if entry is None:
+            continue
+        note = Message(c.MSG_NOT_OFFERED, {"note": entry.note.get(turn.lang)})
+        if entry.refer_to is None:
+            reply = _no_service(kb, turn, kind)
+        else:
+            reply = refer(kb, [kb.services[entry.refer_to]], turn)
+        reply.messages.insert(0, note)
+        return reply
+    return None
+
+
 def _has_municipal(kb: KnowledgeBase, kind: str) -> bool:
     return any(s.order == "municipal" for s in kb.by_kind.get(kind, []))
 
@@ -188,9 +231,11 @@ def route_kind(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
         return _ask_location(kb, turn, kind, None)
     services = rank(kb, kind, location, turn.text, named)
     if not services:
+        if location.town and "municipal" in kb.contract.kinds[kind].usually:
+            return _town_service(kb, turn, kind)
         if location.municipality is None and _has_municipal(kb, kind):
             return _ask_location(kb, turn, kind, None)
-        return _no_service(kb, turn, kind)
+        return _not_offered(kb, turn, kind) or _no_service(kb, turn, kind)
     return refer(kb, services[:MAX_REFERRALS], turn)
 
 
@@ -243,6 +288,8 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
         return danger
     decision = _decision(kb, turn)
     if turn.intent == c.INTENT_LOCATION or (decision.kind is None and decision.event is None):
+        if turn.awaiting == c.AWAITING_OFFICE and turn.location.found:
+            return follow_up(kb, replace(turn, intent=c.INTENT_ASK_WHERE))
         if turn.awaiting == c.AWAITING_LOCATION and turn.location.found:
             if turn.event:
                 return route_event(kb, turn, turn.event)
@@ -255,6 +302,8 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
         ):
             name = turn.location.municipality or turn.location.province or ""
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""
+            if turn.location.town and not turn.location.municipality:
+                place = f"{turn.location.town} ({place})"
             return Reply([Message(c.MSG_LOCATION_NOTED, {"place": place})], {c.SLOT_OFFERED: []})
     if decision.event:
         return route_event(kb, turn, decision.event)
@@ -338,6 +387,8 @@ def follow_up(kb: KnowledgeBase, turn: Turn) -> Reply:
     elif turn.intent == c.INTENT_ASK_WHY:
         key = c.MSG_WHY
     elif turn.intent == c.INTENT_ASK_WHERE:
+        if points_for(kb, current):
+            return _offices(kb, turn, current, prefix, slots)
         in_person = [ch for ch in current.channels if ch.type == "in_person"]
         key = c.MSG_IN_PERSON if in_person else c.MSG_NO_IN_PERSON
     else:
@@ -345,6 +396,33 @@ def follow_up(kb: KnowledgeBase, turn: Turn) -> Reply:
     answer = Message(key, values, None if prefix else referral)
     slots.setdefault(c.SLOT_OFFERED, [])
     return Reply(prefix + [answer], slots)
+
+
+def _offices(
+    kb: KnowledgeBase, turn: Turn, service: Service, prefix: list[Message], slots: dict[str, Any]
+) -> Reply:
+    """The nearest offices for ``service``, or a question for the citizen's town."""
+    lang = turn.lang
+    now = turn.moment
+    offices = nearest_offices(kb, service, turn.location, now)
+    name = service.name.get(lang)
+    if not offices:
+        ask = Message(c.MSG_OFFICES_ASK, {"service": name}, p.ask(c.ASK_SLOT_LOCATION))
+        slots.update({c.SLOT_AWAITING: c.AWAITING_OFFICE, c.SLOT_OFFERED: []})
+        return Reply(prefix + [ask], slots)
+    locator = next((ch.url for ch in service.channels if ch.type == "in_person" and ch.url), None)
+    values = {
+        "service": name,
+        "offices": offices_text(kb, offices, now, lang),
+        "locator": render(kb, c.MSG_OFFICES_LOCATOR, lang, {"url": locator.get(lang)})
+        if locator
+        else "",
+    }
+    statuses = [status_text(kb, o.status, now, lang) for o in offices]
+    schedules = [schedule_text(kb, o.point.hours, lang) for o in offices]
+    payload = p.offices_referral(service, offices, statuses, schedules, lang)
+    slots.update({c.SLOT_AWAITING: None, c.SLOT_OFFERED: []})
+    return Reply(prefix + [Message(c.MSG_OFFICES, values, payload)], slots)
 
 
 def handoff(kb: KnowledgeBase, turn: Turn) -> Reply:

@@ -7,6 +7,7 @@ SLOT_LANGUAGE = "language"
 SLOT_PROVINCE = "province"
 SLOT_MUNICIPALITY = "municipality"
 SLOT_POSTAL_FSA = "postal_fsa"
+SLOT_TOWN = "town"
 SLOT_KIND = "service_kind"
 SLOT_EVENT = "life_event"
 SLOT_AWAITING = "awaiting"
@@ -61,9 +62,15 @@ MSG_IN_PERSON = "in_person"
 MSG_NO_IN_PERSON = "no_in_person"
 MSG_HOW = "how"
 MSG_WHICH_SERVICE = "ask_which_service"
+MSG_OFFICES = "offices"
+MSG_OFFICES_ASK = "offices_ask_place"
+MSG_OFFICES_LOCATOR = "offices_locator"
+MSG_NOT_OFFERED = "not_offered"
+MSG_TOWN_SERVICE = "town_service"
 
 # Values
 AWAITING_LOCATION = "location"
+AWAITING_OFFICE = "office"
 ASK_SLOT_LOCATION = "location"
 CHOICE_INTENT_KIND = INTENT_NEED
 CHOICE_INTENT_EVENT = INTENT_LIFE_EVENT

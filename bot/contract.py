@@ -109,6 +109,18 @@ class Contract:
             return None
         return jur.id
 
+    def holiday_region(self, jurisdiction_id: str) -> str | None:
+        """The ``holidays`` subdivision code (``"ON"``) of a jurisdiction's province, if any."""
+        province = self.province_of(jurisdiction_id)
+        return province.split("-")[1].upper() if province else None
+
+    def postal_prefixes(self, jurisdiction_id: str) -> tuple[str, ...]:
+        """First letters of the postal codes of a jurisdiction's province (all for federal)."""
+        province = self.province_of(jurisdiction_id)
+        if province is None:
+            return tuple(p for j in self.provinces for p in self.jurisdictions[j].postal_prefixes)
+        return self.jurisdictions[province].postal_prefixes
+
 
 def _rejoin_commas(entry: dict) -> dict:
     """Undo YAML flow-mapping splits: ``{en: Garbage, recycling and compost}``.

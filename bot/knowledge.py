@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from bot.contract import Contract, YamlLoader, load_contract
+from bot.hours import DAYS, OpeningHours, ScheduleError, check_timezone, parse_schedule
 from bot.paths import REPO_ROOT, knowledge_dir
 
 LANGS = ("en", "fr")
@@ -116,6 +117,8 @@ class Organization:
     id: str
     name: Localized
     url: Localized | None = None
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    jurisdiction: str = "ca"  # where the organization is defined
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class Channel:
     tty: str | None = None
     hours: Localized | None = None
     name: Localized | None = None
+    opening_hours: OpeningHours | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,45 @@ class Government:
 
 
 @dataclass(frozen=True)
+class NotOffered:
+    """A kind a jurisdiction does not offer, what to tell the citizen and where to go instead."""
+
+    kind: str
+    jurisdiction: str
+    note: Localized
+    refer_to: str | None
+    source: str
+    last_verified: str
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    """An office citizens walk into."""
+
+    id: str
+    organization: Organization
+    name: Localized
+    address: Localized
+    city: str
+    jurisdiction: str
+    postal_code: str
+    hours: OpeningHours
+    languages: tuple[str, ...]
+    source: str
+    last_verified: str
+    kinds: tuple[str, ...] = ()
+    coordinates: tuple[float, float] | None = None
+    accessibility: Localized | None = None
+    phone: str | None = None
+    url: Localized | None = None
+
+    def serves(self, service: Service) -> bool:
+        """Whether a citizen can get ``service`` here."""
+        org_ids = {service.authority.id, service.contact_org.id}
+        return self.organization.id in org_ids and (not self.kinds or service.kind in self.kinds)
+
+
+@dataclass(frozen=True)
 class LifeEvent:
     """A life event: services across orders of government, most urgent first."""
 
@@ -194,6 +237,8 @@ class KnowledgeBase:
     fsa_cities: dict[str, str]
     labels: dict[str, Localized] = field(default_factory=dict)
     messages: dict[str, Localized] = field(default_factory=dict)
+    not_offered: dict[tuple[str, str], NotOffered] = field(default_factory=dict)
+    service_points: dict[str, ServicePoint] = field(default_factory=dict)
     by_kind: dict[str, list[Service]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -303,7 +348,7 @@ class _Reader:
             result[lang] = tuple(str(item).strip() for item in items)
         return result
 
-    def channel(self, node: _Node, fieldname: str) -> Channel:
+    def channel(self, node: _Node, fieldname: str, region: str | None = None) -> Channel:
         kind = self.require(node, "type", fieldname)
         if kind not in CHANNEL_TYPES:
             self.fail(node, "type", f"{fieldname}.type", f"unknown channel type {kind!r}")
@@ -323,7 +368,56 @@ class _Reader:
             tty=tty,
             hours=self.optional_text(node, "hours", fieldname),
             name=self.optional_text(node, "name", fieldname),
+            opening_hours=(
+                self.opening_hours(node, fieldname, region) if "schedule" in node else None
+            ),
         )
+
+    def opening_hours(
+        self,
+        node: _Node,
+        fieldname: str,
+        region: str | None,
+        key: str = "schedule",
+        categories: tuple[str, ...] = ("public",),
+    ) -> OpeningHours:
+        """Read ``key`` (a weekly schedule) and ``timezone`` into :class:`OpeningHours`."""
+        spec = self.mapping(node, key, f"{fieldname}.{key}")
+        try:
+            weekly = parse_schedule(spec)
+        except ScheduleError as exc:
+            self.fail(spec, exc.key, f"{fieldname}.{key}.{exc.key}", str(exc))
+        zone = self.require(node, "timezone", fieldname)
+        if not isinstance(zone, str) or not check_timezone(zone):
+            self.fail(node, "timezone", f"{fieldname}.timezone", f"unknown time zone {zone!r}")
+        closes = node.get("closed_on_holidays", True)
+        if not isinstance(closes, bool):
+            self.fail(
+                node,
+                "closed_on_holidays",
+                f"{fieldname}.closed_on_holidays",
+                "expected true or false",
+            )
+        return OpeningHours(weekly, zone, region if closes else None, categories)
+
+    def date(self, node: _Node, key: str, fieldname: str) -> str:
+        """Read a ``YYYY-MM-DD`` date and return it in ISO form."""
+        value = self.require(node, key, fieldname)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                self.fail(node, key, f"{fieldname}.{key}", "expected YYYY-MM-DD")
+        if not isinstance(value, dt.date):
+            self.fail(node, key, f"{fieldname}.{key}", "expected YYYY-MM-DD")
+        return value.isoformat()
+
+    def source(self, node: _Node, fieldname: str) -> str:
+        """Read the non-empty ``source`` of a record."""
+        value = self.require(node, "source", fieldname)
+        if not isinstance(value, str):
+            self.fail(node, "source", f"{fieldname}.source", "expected text")
+        return value.strip()
 
 
 def _iter_files(folder: Path) -> Iterator[Path]:
@@ -354,6 +448,8 @@ class _Draft:
     fsa_cities: dict[str, str] = field(default_factory=dict)
     labels: dict[str, Localized] = field(default_factory=dict)
     messages: dict[str, Localized] = field(default_factory=dict)
+    pending_not_offered: list[tuple[_Reader, _Node, str, str]] = field(default_factory=list)
+    pending_points: list[tuple[_Reader, _Node, str]] = field(default_factory=list)
 
 
 _PLACEHOLDER_RE = re.compile(r"{(\w+)}")
@@ -371,7 +467,12 @@ def _read_messages(reader: _Reader, data: _Node, draft: _Draft) -> None:
         draft.messages[name] = text
 
 
-LABELS = CHANNEL_TYPES + ("tty", "colon", "federal", "provincial", "territorial", "municipal")
+LABELS = (
+    CHANNEL_TYPES
+    + ("tty", "colon", "federal", "provincial", "territorial", "municipal", "french_service")
+    + tuple(f"day_{d}" for d in DAYS)
+    + tuple(f"dayshort_{d}" for d in DAYS)
+)
 
 
 def _read_labels(reader: _Reader, data: _Node, draft: _Draft) -> None:
@@ -393,7 +494,9 @@ def _read_service_file(reader: _Reader, data: _Node, contract: Contract, draft: 
     line = None
     if data.get("general_line") is not None:
         node = reader.mapping(data, "general_line", "general_line")
-        line = reader.channel(_with_type(node, "phone"), "general_line")
+        line = reader.channel(
+            _with_type(node, "phone"), "general_line", contract.holiday_region(jurisdiction)
+        )
     known = draft.governments.get(jurisdiction)
     if known is None or (known.general_line is None and line is not None):
         draft.governments[jurisdiction] = Government(jurisdiction, government, line)
@@ -405,7 +508,14 @@ def _read_service_file(reader: _Reader, data: _Node, contract: Contract, draft: 
         if org_id in draft.organizations:
             reader.fail(org_node, "id", f"{path}.id", f"duplicate organization id {org_id!r}")
         url = reader.url(org_node, "url", path) if "url" in org_node else None
-        draft.organizations[org_id] = Organization(org_id, reader.text(org_node, "name", path), url)
+        draft.organizations[org_id] = Organization(
+            org_id,
+            reader.text(org_node, "name", path),
+            url,
+            reader.words(org_node, "aliases", path),
+        )
+    for i, item in enumerate(_list(reader, data, "not_offered")):
+        draft.pending_not_offered.append((reader, item, f"not_offered[{i}]", jurisdiction))
     services = data.get("services") or []
     if not isinstance(services, list):
         reader.fail(data, "services", "services", "expected a list")
@@ -413,6 +523,136 @@ def _read_service_file(reader: _Reader, data: _Node, contract: Contract, draft: 
         if not isinstance(node, _Node):
             reader.fail(services, i, f"services[{i}]", "expected a mapping")
         draft.pending_services.append((reader, node, f"services[{i}]", jurisdiction))
+
+
+def _list(reader: _Reader, data: _Node, key: str) -> list[_Node]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        reader.fail(data, key, key, "expected a list")
+    for i, item in enumerate(items):
+        if not isinstance(item, _Node):
+            reader.fail(items, i, f"{key}[{i}]", "expected a mapping")
+    return items
+
+
+def _build_not_offered(
+    reader: _Reader,
+    node: _Node,
+    path: str,
+    jurisdiction: str,
+    contract: Contract,
+    services: dict[str, Service],
+) -> NotOffered:
+    kind = reader.require(node, "kind", path)
+    if kind not in contract.kinds:
+        reader.fail(node, "kind", f"{path}.kind", f"unknown kind {kind!r}")
+    refer_to = node.get("refer_to")
+    if refer_to is not None and refer_to not in services:
+        reader.fail(node, "refer_to", f"{path}.refer_to", f"unknown service {refer_to!r}")
+    if any(s.kind == kind and s.jurisdiction == jurisdiction for s in services.values()):
+        reader.fail(node, "kind", f"{path}.kind", f"{jurisdiction} has a {kind} service")
+    return NotOffered(
+        kind=kind,
+        jurisdiction=jurisdiction,
+        note=reader.text(node, "note", path),
+        refer_to=refer_to,
+        source=reader.source(node, path),
+        last_verified=reader.date(node, "last_verified", path),
+    )
+
+
+_POSTAL_CODE_RE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$")
+_POINT_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _build_point(
+    reader: _Reader, node: _Node, path: str, contract: Contract, draft: _Draft
+) -> ServicePoint:
+    point_id = reader.require(node, "id", path)
+    if not isinstance(point_id, str) or not _POINT_ID_RE.match(point_id):
+        reader.fail(node, "id", f"{path}.id", "expected lowercase letters, digits and hyphens")
+    org_id = reader.require(node, "organization", path)
+    if org_id not in draft.organizations:
+        reader.fail(
+            node, "organization", f"{path}.organization", f"unknown organization {org_id!r}"
+        )
+    kinds = tuple(node.get("kinds") or ())
+    for kind in kinds:
+        if kind not in contract.kinds:
+            reader.fail(node, "kinds", f"{path}.kinds", f"unknown kind {kind!r}")
+    jurisdiction = reader.require(node, "jurisdiction", path)
+    if jurisdiction not in contract.provinces:
+        reader.fail(
+            node, "jurisdiction", f"{path}.jurisdiction", "expected a province or territory id"
+        )
+    city = reader.require(node, "city", path)
+    if not isinstance(city, str):
+        reader.fail(node, "city", f"{path}.city", "expected a municipality id or a town name")
+    if city in contract.jurisdictions and contract.province_of(city) != jurisdiction:
+        reader.fail(node, "city", f"{path}.city", f"{city} is not in {jurisdiction}")
+    postal = reader.require(node, "postal_code", path)
+    if not isinstance(postal, str) or not _POSTAL_CODE_RE.match(postal):
+        reader.fail(
+            node,
+            "postal_code",
+            f"{path}.postal_code",
+            f"malformed postal code {postal!r} (expected A1A 1A1)",
+        )
+    if postal[0] not in contract.postal_prefixes(jurisdiction):
+        reader.fail(
+            node,
+            "postal_code",
+            f"{path}.postal_code",
+            f"{postal} is not a {jurisdiction} postal code",
+        )
+    coordinates = None
+    if node.get("coordinates") is not None:
+        value = node["coordinates"]
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int | float) for v in value)
+            or not (41 <= value[0] <= 84 and -142 <= value[1] <= -52)
+        ):
+            reader.fail(
+                node,
+                "coordinates",
+                f"{path}.coordinates",
+                "expected [latitude, longitude] in Canada",
+            )
+        coordinates = (float(value[0]), float(value[1]))
+    languages = tuple(node.get("languages") or ())
+    if not languages or any(lang not in LANGS for lang in languages):
+        reader.fail(node, "languages", f"{path}.languages", "expected a list of en, fr")
+    # Federal offices also close on the federal government's holidays (Remembrance Day
+    # in Ontario, for one); provincial offices on the province's statutory holidays.
+    federal = draft.organizations[org_id].jurisdiction == "ca"
+    categories = ("public", "government") if federal else ("public",)
+    address = node.get("address")
+    return ServicePoint(
+        id=point_id,
+        organization=draft.organizations[org_id],
+        kinds=kinds,
+        name=reader.text(node, "name", path),
+        address=(
+            Localized(address.strip(), address.strip())
+            if isinstance(address, str) and address.strip()
+            else reader.text(node, "address", path)
+        ),
+        city=city,
+        jurisdiction=jurisdiction,
+        postal_code=postal,
+        coordinates=coordinates,
+        hours=reader.opening_hours(
+            node, path, contract.holiday_region(jurisdiction), "hours", categories
+        ),
+        languages=languages,
+        accessibility=reader.optional_text(node, "accessibility", path),
+        phone=reader.phone(node, "phone", path) if "phone" in node else None,
+        url=reader.url(node, "url", path) if "url" in node else None,
+        source=reader.source(node, path),
+        last_verified=reader.date(node, "last_verified", path),
+    )
 
 
 def _with_type(node: _Node, kind: str) -> _Node:
@@ -451,29 +691,23 @@ def _build_service(
     channels = []
     for i, _ in enumerate(channel_nodes):
         channels.append(
-            reader.channel(reader.mapping(channel_nodes, i, ""), f"{path}.channels[{i}]")
+            reader.channel(
+                reader.mapping(channel_nodes, i, ""),
+                f"{path}.channels[{i}]",
+                contract.holiday_region(jurisdiction),
+            )
         )
     documents = []
     doc_nodes = node.get("documents") or []
     for i, item in enumerate(doc_nodes):
         documents.append(reader.localized(item, doc_nodes, i, f"{path}.documents[{i}]"))
-    verified = reader.require(node, "last_verified", path)
-    if isinstance(verified, str):
-        try:
-            verified = dt.date.fromisoformat(verified)
-        except ValueError:
-            reader.fail(node, "last_verified", f"{path}.last_verified", "expected YYYY-MM-DD")
-    if not isinstance(verified, dt.date):
-        reader.fail(node, "last_verified", f"{path}.last_verified", "expected YYYY-MM-DD")
+    verified = reader.date(node, "last_verified", path)
     except_in = tuple(node.get("except_in") or ())
     if except_in and jurisdiction != "ca":
         reader.fail(node, "except_in", f"{path}.except_in", "allowed on federal services only")
     for place in except_in:
         if place not in contract.provinces:
             reader.fail(node, "except_in", f"{path}.except_in", f"unknown province {place!r}")
-    source = reader.require(node, "source", path)
-    if not isinstance(source, str):
-        reader.fail(node, "source", f"{path}.source", "expected text")
     return Service(
         id=service_id,
         kind=kind,
@@ -491,8 +725,8 @@ def _build_service(
         except_in=except_in,
         delivered_locally=bool(node.get("delivered_locally", False)),
         prefer_when=reader.words(node, "prefer_when", path),
-        source=source.strip(),
-        last_verified=verified.isoformat(),
+        source=reader.source(node, path),
+        last_verified=verified,
     )
 
 
@@ -545,7 +779,10 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
     for path in files:
         data = _parse(path)
         reader = _Reader(path)
-        if "life_events" in data:
+        if "service_points" in data:
+            for i, item in enumerate(_list(reader, data, "service_points")):
+                draft.pending_points.append((reader, item, f"service_points[{i}]"))
+        elif "life_events" in data:
             _read_life_events(reader, data, contract, draft)
         elif "fsa_cities" in data:
             _read_postal(reader, data, contract, draft)
@@ -563,6 +800,20 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
                 node, "id", f"{field_path}.id", f"duplicate service id {service.id!r}"
             )
         services[service.id] = service
+    not_offered: dict[tuple[str, str], NotOffered] = {}
+    for item_reader, node, field_path, jurisdiction in draft.pending_not_offered:
+        entry = _build_not_offered(item_reader, node, field_path, jurisdiction, contract, services)
+        if (jurisdiction, entry.kind) in not_offered:
+            item_reader.fail(node, "kind", f"{field_path}.kind", f"{entry.kind} declared twice")
+        not_offered[(jurisdiction, entry.kind)] = entry
+    points: dict[str, ServicePoint] = {}
+    for item_reader, node, field_path in draft.pending_points:
+        point = _build_point(item_reader, node, field_path, contract, draft)
+        if point.id in points:
+            item_reader.fail(
+                node, "id", f"{field_path}.id", f"duplicate service point {point.id!r}"
+            )
+        points[point.id] = point
     if not draft.labels:
         raise KnowledgeError(folder / "labels.yml", 1, "labels", "missing")
     for code in contract.life_events:
@@ -577,6 +828,8 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
         fsa_cities=draft.fsa_cities,
         labels=draft.labels,
         messages=draft.messages,
+        not_offered=not_offered,
+        service_points=points,
     )
 
 
@@ -594,7 +847,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"knowledge base error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"knowledge base OK: {len(kb.services)} services, {len(kb.organizations)} organizations, "
+        f"knowledge base OK: {len(kb.services)} services, {len(kb.not_offered)} kinds not offered, "
+        f"{len(kb.service_points)} service points, {len(kb.organizations)} organizations, "
         f"{len(kb.governments)} jurisdictions, {len(kb.life_events)} life events"
     )
     return 0

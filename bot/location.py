@@ -9,6 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.contract import Contract
+from bot.places import find_town
 from bot.text import fold
 
 # Postal codes: "H2X 1Y4", "h2x1y4", or a forward sortation area alone ("M5V").
@@ -53,6 +54,7 @@ class Location:
     province: str | None = None
     municipality: str | None = None
     fsa: str | None = None
+    town: str | None = None  # a town outside the contract's municipalities ("Truro")
 
     @property
     def found(self) -> bool:
@@ -157,9 +159,9 @@ def parse_location(
 ) -> Location:
     """Find the province or territory, and the city when named, in ``text``.
 
-    A city gives both its municipality and its province; a postal code gives the
-    province from its first letter, and the city when its forward sortation area
-    identifies one.
+    A city gives both its municipality and its province; another town ("Truro")
+    its province and its name; a postal code gives the province from its first
+    letter, and the city when its forward sortation area identifies one.
 
     Args:
         text: What the citizen typed.
@@ -182,6 +184,9 @@ def parse_location(
     if city is not None:
         return Location(contract.jurisdictions[city].province, city)
     province = _find_phrase(folded, provinces, text, spellings)
+    town = find_town(text, province)
+    if town is not None:
+        return Location(town.province, town=town.name)
     if province is not None:
         return Location(province)
     return _fuzzy_single_place(folded, provinces, cities, contract)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.knowledge import Channel, Service
+from bot.offices import NearbyOffice
 
 Payload = dict[str, Any]
 
@@ -92,3 +93,42 @@ def handoff(channel: Channel, lang: str, reason: str) -> Payload:
 def out_of_scope() -> Payload:
     """Return an ``out_of_scope`` payload."""
     return {"type": "out_of_scope"}
+
+
+def office_channel(office: NearbyOffice, status: str, schedule: str, lang: str) -> dict[str, Any]:
+    """One office as an ``in_person`` channel, with the extra fields an office has."""
+    point = office.point
+    out: dict[str, Any] = {
+        "type": "in_person",
+        "name": point.name.get(lang),
+        "address": point.address.get(lang),
+        "postal_code": point.postal_code,
+        "open_now": office.status.open_now,
+        "status": status,
+        "hours": schedule,
+        "languages": list(point.languages),
+    }
+    if office.distance_km is not None:
+        out["distance_km"] = round(office.distance_km, 1)
+    if point.phone is not None:
+        out["number"] = point.phone
+    if point.url is not None:
+        out["url"] = point.url.get(lang)
+    if point.coordinates is not None:
+        out["coordinates"] = list(point.coordinates)
+    return out
+
+
+def offices_referral(
+    service: Service,
+    offices: list[NearbyOffice],
+    statuses: list[str],
+    schedules: list[str],
+    lang: str,
+) -> Payload:
+    """A referral to ``service`` whose first channels are the nearest offices."""
+    item = service_payload(service, lang)
+    item["channels"] = [
+        office_channel(o, s, h, lang) for o, s, h in zip(offices, statuses, schedules, strict=True)
+    ] + [ch for ch in item["channels"] if ch["type"] != "in_person"]
+    return {"type": "referral", "language": lang, "life_event": None, "referrals": [item]}

@@ -6,7 +6,11 @@ documents, with labels from ``knowledge/labels.yml``.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from bot.hours import DAYS, HoursStatus, OpeningHours
 from bot.knowledge import Channel, KnowledgeBase, Service
+from bot.offices import NearbyOffice
 
 
 class _Values(dict):
@@ -104,3 +108,87 @@ def bundle_text(kb: KnowledgeBase, services: list[Service], lang: str) -> str:
             f"({government_text(kb, service, lang)})\n   {first}"
         )
     return "\n".join(lines)
+
+
+def format_time(minute: int, lang: str) -> str:
+    """A time of day as each language writes it: ``8:30 a.m.`` / ``8 h 30``."""
+    hour, mins = divmod(minute % (24 * 60), 60)
+    if lang == "fr":
+        return f"{hour} h {mins:02d}" if mins else f"{hour} h"
+    suffix = "a.m." if hour < 12 else "p.m."
+    shown = hour % 12 or 12
+    return f"{shown}:{mins:02d} {suffix}" if mins else f"{shown} {suffix}"
+
+
+def schedule_text(kb: KnowledgeBase, hours: OpeningHours, lang: str) -> str:
+    """A weekly schedule, runs of days with the same hours grouped: ``Mon–Fri 8:30 a.m.–4 p.m.``."""
+    parts: list[str] = []
+    day = 0
+    while day < len(DAYS):
+        intervals = hours.weekly[day]
+        last = day
+        while last + 1 < len(DAYS) and hours.weekly[last + 1] == intervals:
+            last += 1
+        if intervals:
+            days = kb.labels[f"dayshort_{DAYS[day]}"].get(lang)
+            if last > day:
+                days += "–" + kb.labels[f"dayshort_{DAYS[last]}"].get(lang)
+            times = ", ".join(
+                f"{format_time(start, lang)}–{format_time(end, lang)}" for start, end in intervals
+            )
+            parts.append(f"{days} {times}")
+        day = last + 1
+    return "; ".join(parts)
+
+
+def status_text(kb: KnowledgeBase, state: HoursStatus, now: dt.datetime, lang: str) -> str:
+    """Open now until…, or when it opens next, naming a holiday that closes it today."""
+    if state.open_now and state.closes_at is not None:
+        return render(kb, "hours_open_until", lang, {"time": _clock(state.closes_at, lang)})
+    if state.opens_at is None:
+        return ""
+    today = now.astimezone(state.opens_at.tzinfo).date()
+    opens = state.opens_at.date()
+    values = {"time": _clock(state.opens_at, lang)}
+    if opens == today:
+        key = "hours_opens_today"
+    elif opens == today + dt.timedelta(days=1):
+        key = "hours_opens_tomorrow"
+    else:
+        key = "hours_opens_on"
+        values["day"] = kb.labels[f"day_{DAYS[opens.weekday()]}"].get(lang)
+    return render(kb, key, lang, values)
+
+
+def _clock(moment: dt.datetime, lang: str) -> str:
+    return format_time(moment.hour * 60 + moment.minute, lang)
+
+
+def distance_text(km: float, lang: str) -> str:
+    """``2.4 km`` / ``2,4 km``; whole kilometres beyond 10."""
+    text = f"{km:.0f}" if km >= 10 else f"{km:.1f}"
+    return (text.replace(".", ",") if lang == "fr" else text) + " km"
+
+
+def offices_text(
+    kb: KnowledgeBase, offices: list[NearbyOffice], now: dt.datetime, lang: str
+) -> str:
+    """The nearest offices, one paragraph each: name, address, distance, status and hours."""
+    items = []
+    for office in offices:
+        point = office.point
+        today = office.status.holiday_today
+        holiday = point.hours.holiday_on(today, lang) if today is not None else None
+        values = {
+            "name": point.name.get(lang),
+            "address": f"{point.address.get(lang)} {point.postal_code}",
+            "distance": distance_text(office.distance_km, lang)
+            if office.distance_km is not None
+            else "",
+            "status": status_text(kb, office.status, now, lang),
+            "holiday": render(kb, "hours_holiday", lang, {"holiday": holiday}) if holiday else "",
+            "hours": schedule_text(kb, point.hours, lang),
+            "french": kb.labels["french_service"].get(lang) if "fr" in point.languages else "",
+        }
+        items.append(render(kb, "office_item", lang, values).replace("  ", " ").strip())
+    return "\n".join(items)

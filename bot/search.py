@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, Service
 from bot.text import lemmas
 
 # Tokens shorter than this must match exactly: "ei" must not match "en".
@@ -172,12 +172,38 @@ def build_index(kb: KnowledgeBase) -> SearchIndex:
         entries += [(service.name.en, target), (service.name.fr, target)]
         for words in service.keywords.values():
             entries += [(word, target) for word in words]
+    entries += _organization_entries(kb)
     for event in kb.life_events.values():
         target = Target("event", event.code)
         entries += [(event.name.en, target), (event.name.fr, target)]
         for words in event.keywords.values():
             entries += [(word, target) for word in words]
     return SearchIndex(entries)
+
+
+# An organization's name says what the citizen needs only when the organization does
+# few things: "SGI" is a licence or a plate, "Service Canada" could be anything.
+MAX_KINDS_PER_ORGANIZATION = 3
+
+
+def _organization_entries(kb: KnowledgeBase) -> list[tuple[str, Target]]:
+    """Organization names and aliases, each pointing at the services it delivers."""
+    services_of: dict[str, list[Service]] = {}
+    for service in kb.services.values():
+        for org_id in {service.authority.id, service.contact_org.id}:
+            services_of.setdefault(org_id, []).append(service)
+    entries: list[tuple[str, Target]] = []
+    for org_id, services in services_of.items():
+        if len({s.kind for s in services}) > MAX_KINDS_PER_ORGANIZATION:
+            continue
+        organization = kb.organizations[org_id]
+        names = [organization.name.en, organization.name.fr] + [
+            w for ws in organization.aliases.values() for w in ws
+        ]
+        for service in services:
+            target = Target("kind", service.kind, service.id)
+            entries += [(name, target) for name in dict.fromkeys(names)]
+    return entries
 
 
 def rank_kinds(hits: list[Hit]) -> dict[str, float]:
