@@ -561,7 +561,8 @@ def _build_not_offered(
     )
 
 
-_POSTAL_CODE_RE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$")
+# A full postal code, or only its forward sortation area when the rest is not confirmed.
+_POSTAL_CODE_RE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]( \d[ABCEGHJ-NPRSTV-Z]\d)?$")
 _POINT_ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -596,7 +597,7 @@ def _build_point(
             node,
             "postal_code",
             f"{path}.postal_code",
-            f"malformed postal code {postal!r} (expected A1A 1A1)",
+            f"malformed postal code {postal!r} (expected A1A 1A1, or A1A alone)",
         )
     if postal[0] not in contract.postal_prefixes(jurisdiction):
         reader.fail(

@@ -80,6 +80,8 @@ def rank(
         s.order == "municipal" for s in found
     )
 
+    has_main = any(s.id.count(".") == 1 for s in found)
+
     def key(service: Service) -> tuple[float, ...]:
         level = _level(service.order)
         position = float(usual.index(level)) if level in usual else float(len(usual))
@@ -90,6 +92,9 @@ def rank(
         return (
             0.0 if service.prefer_when and _mentions(text, service.prefer_when) else 1.0,
             0.0 if service.id in named_set else 1.0,
+            # A variant ("ca.student-aid.resp") answers only when named: the kind's
+            # main service comes first, whatever its order of government.
+            1.0 if has_main and service.id.count(".") > 1 else 0.0,
             position,
             float(_SPECIFICITY[service.order]),
         )

@@ -121,9 +121,12 @@ def test_life_event_bundle(tracker_factory, schema_validator, lang):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("intent", ["ask_documents", "ask_time", "ask_why", "ask_where", "ask_how"])
 def test_follow_ups_answer_from_the_referral(tracker_factory, lang, intent, kb):
-    tracker = tracker_factory(
-        "and then?", intent=intent, language=lang, slots={"current_services": ["ca.passport"]}
-    )
+    slots = {
+        "current_services": ["ca.passport"],
+        "province": "ca-on",
+        "municipality": "ca-on-toronto",
+    }
+    tracker = tracker_factory("and then?", intent=intent, language=lang, slots=slots)
     messages, _ = run(ActionFollowUp(), tracker)
     assert messages and messages[0]["text"]
     assert payloads(messages)[0]["referrals"][0]["service_id"] == "ca.passport"

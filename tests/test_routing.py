@@ -30,7 +30,13 @@ def first(kb, kind, where, text=""):
         ("sales-tax-registration", QC, "ca-qc"),  # Revenu Québec administers GST and QST
         ("social-assistance", TORONTO, "ca-on-toronto"),  # Ontario Works, delivered by the city
         ("social-assistance", OTTAWA, "ca-on-ottawa"),
-        ("social-assistance", Location("ca-on", "ca-on-hamilton"), "ca-on"),
+        ("social-assistance", Location("ca-on", "ca-on-hamilton"), "ca-on-hamilton"),
+        ("social-assistance", Location("ca-on", town="Kenora"), "ca-on"),  # no city entry
+        ("social-assistance", Location("ca-mb", "ca-mb-winnipeg"), "ca-mb"),  # EIA, provincial
+        ("criminal-record-check", Location("ca-nb", "ca-nb-moncton"), "ca"),  # Codiac RCMP
+        ("criminal-record-check", Location("ca-ab", "ca-ab-calgary"), "ca-ab-calgary"),
+        ("sales-tax-registration", Location("ca-ns"), "ca"),  # HST, CRA
+        ("student-aid", Location("ca-nu"), "ca-nu"),  # FANS
         ("social-assistance", MONTREAL, "ca-qc"),
         ("marriage", TORONTO, "ca-on-toronto"),  # municipal clerks issue Ontario licences
         ("health-card", QC, "ca-qc"),
