@@ -37,6 +37,7 @@ from bot.routing import (
 from bot.understanding import Decision, Understanding, decide
 
 MAX_REFERRALS = 3
+SHORT_MESSAGE_WORDS = 4
 # Danger outranks everything: a message that is even partly likely to describe an
 # emergency or a crisis gets 911 / 988 rather than a referral or a fallback.
 DANGER_MIN = 0.3
@@ -287,7 +288,14 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
     if danger is not None and turn.chosen_kind is None and turn.chosen_event is None:
         return danger
     decision = _decision(kb, turn)
-    if turn.intent == c.INTENT_LOCATION or (decision.kind is None and decision.event is None):
+    # A short answer that holds a place is the answer to "where do you live?", whatever
+    # the NLU makes of a misspelled town ("iqualuit").
+    place_answer = turn.location.found and len(turn.text.split()) <= SHORT_MESSAGE_WORDS
+    if (
+        turn.intent == c.INTENT_LOCATION
+        or (decision.kind is None and decision.event is None)
+        or (place_answer and turn.awaiting in (c.AWAITING_LOCATION, c.AWAITING_OFFICE))
+    ):
         if turn.awaiting == c.AWAITING_OFFICE and turn.location.found:
             return follow_up(kb, replace(turn, intent=c.INTENT_ASK_WHERE))
         if turn.awaiting == c.AWAITING_LOCATION and turn.location.found:
@@ -295,10 +303,13 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
                 return route_event(kb, turn, turn.event)
             if turn.kind:
                 return route_kind(kb, turn, turn.kind)
+        # A long message that gives a place and also hints at needs ("I live in Montréal
+        # now, how do I swap my licence") gets the choices, not just "noted".
         if (
             turn.intent == c.INTENT_LOCATION
             and turn.location.found
             and not (decision.kind or decision.event)
+            and (len(decision.choices) < 2 or len(turn.text.split()) <= SHORT_MESSAGE_WORDS)
         ):
             name = turn.location.municipality or turn.location.province or ""
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""

@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.contract import Contract
-from bot.places import find_town
+from bot.places import Place, find_town, lookup
 from bot.text import fold
 
 # Postal codes: "H2X 1Y4", "h2x1y4", or a forward sortation area alone ("M5V").
@@ -75,7 +75,9 @@ def _place_names(contract: Contract) -> tuple[dict[str, str], dict[str, str]]:
             target[fold(name)] = jur.id
         for abbr in jur.abbr:
             key = fold(abbr).replace(" ", "")
-            if key:
+            # Dotted forms with several letters ("N.-É.", "T.N.-O.") are matched as written
+            # (see _dotted): folded, "N.-É." would be the French word "ne".
+            if key and not _is_dotted(abbr):
                 target.setdefault(key, jur.id)
     for jur_id, names in _ALIASES.items():
         target = cities if contract.jurisdictions[jur_id].order == "municipal" else provinces
@@ -84,6 +86,23 @@ def _place_names(contract: Contract) -> tuple[dict[str, str], dict[str, str]]:
     # "Quebec" alone is the province; the city is "Quebec City" / "ville de Québec".
     cities.pop("quebec", None)
     return provinces, cities
+
+
+def _is_dotted(abbr: str) -> bool:
+    """Whether an abbreviation is a dotted form of several letters ("N.-B.", "P.E.I.")."""
+    return abbr.count(".") >= 2
+
+
+@lru_cache(maxsize=4)
+def _dotted(contract: Contract) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Regexes for the dotted abbreviations, any case, spaces optional."""
+    patterns = []
+    for jur in contract.jurisdictions.values():
+        for abbr in jur.abbr:
+            if _is_dotted(abbr):
+                body = r"\s*".join(re.escape(ch) for ch in abbr if not ch.isspace())
+                patterns.append((re.compile(rf"(?<![\w.]){body}(?!\w)", re.IGNORECASE), jur.id))
+    return tuple(patterns)
 
 
 def _postal(text: str, contract: Contract, fsa_cities: dict[str, str]) -> Location | None:
@@ -183,13 +202,44 @@ def parse_location(
     city = _find_phrase(folded, cities, text, spellings)
     if city is not None:
         return Location(contract.jurisdictions[city].province, city)
-    province = _find_phrase(folded, provinces, text, spellings)
+    province = _find_phrase(folded, provinces, text, spellings) or next(
+        (jur for pattern, jur in _dotted(contract) if pattern.search(text)), None
+    )
     town = find_town(text, province)
+    if town is not None and province is not None and _is_province_name(town, contract, folded):
+        town = None
     if town is not None:
+        city = _municipality_of(town, contract)
+        if city is not None:
+            return Location(town.province, city)
         return Location(town.province, town=town.name)
     if province is not None:
         return Location(province)
     return _fuzzy_single_place(folded, provinces, cities, contract)
+
+
+def _is_province_name(town: Place, contract: Contract, folded: str) -> bool:
+    """Whether the "town" is really the province's own name.
+
+    "Quebec" is the province, except after "à": "à Québec" is the city, "au Québec"
+    the province.
+    """
+    jur = contract.jurisdictions[town.province]
+    name = fold(town.name)
+    if name not in (fold(jur.name_en), fold(jur.name_fr)):
+        return False
+    return re.search(rf"\ba {re.escape(name)}\b", folded) is None
+
+
+def _municipality_of(town: Place, contract: Contract) -> str | None:
+    """The contract municipality a town is, if any ("Québec" the city is ca-qc-quebec)."""
+    for city in contract.municipalities:
+        jur = contract.jurisdictions[city]
+        if jur.province == town.province and any(
+            lookup(name, jur.province) == town for name in (jur.name_en, jur.name_fr)
+        ):
+            return city
+    return None
 
 
 def _fuzzy_single_place(

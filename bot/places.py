@@ -73,6 +73,9 @@ def _index() -> dict[str, tuple[Place, ...]]:
         key = _key(place.name)
         if key:
             index.setdefault(key, []).append(place)
+        # "Greater Sudbury" is called Sudbury.
+        if key.startswith("greater "):
+            index.setdefault(key.removeprefix("greater "), []).append(place)
     return {key: tuple(found) for key, found in index.items()}
 
 

@@ -30,6 +30,10 @@ from bot.text import lemmas
 MIN_FUZZY_LEN = 5
 FUZZY_CUTOFF = 82.0
 PHRASE_WEIGHT = 0.75
+# A phrase matched through one word that appears in the phrases of more kinds than
+# this counts proportionally less ("work" is in job search, labour standards, permits...).
+MAX_SPECIFIC_SPREAD = 3
+PLACE_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,14 @@ class _Phrase:
 class SearchIndex:
     """An inverted index of lemmas with a fuzzy vocabulary lookup."""
 
-    def __init__(self, entries: Iterable[tuple[str, Target]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, Target]], places: Iterable[str] = ()) -> None:
         """Build the index.
 
         Args:
             entries: ``(phrase, target)`` pairs to index.
+            places: Place names. Their words say where, not what: in a phrase such as
+                "Elections Ottawa" or a query such as "my mom lives in Ottawa" they weigh
+                little, so a city named in a message does not match that city's services.
         """
         self._phrases: list[_Phrase] = []
         seen: set[tuple[tuple[str, ...], Target]] = set()
@@ -82,6 +89,9 @@ class SearchIndex:
         self._postings = dict(postings)
         total = max(len(self._phrases), 1)
         self._idf = {lemma: math.log(1 + total / len(ids)) for lemma, ids in self._postings.items()}
+        place_lemmas = {lem for name in places for lem in lemmas(name)}
+        for lemma in place_lemmas & set(self._idf):
+            self._idf[lemma] *= PLACE_WEIGHT
         self._vocab = list(self._postings)
         # Lemmas of each kind's own (generic) name: a keyword made only of these
         # names the kind, not one service of it.
@@ -90,6 +100,11 @@ class SearchIndex:
             if phrase.target.service_id is None:
                 self._generic[phrase.target.code].update(phrase.lemmas)
         self._long_vocab = [w for w in self._vocab if len(w) >= MIN_FUZZY_LEN - 1]
+        kinds_of: dict[str, set[str]] = defaultdict(set)
+        for phrase in self._phrases:
+            for lemma in phrase.lemmas:
+                kinds_of[lemma].add(phrase.target.code)
+        self._spread = {lemma: len(codes) for lemma, codes in kinds_of.items()}
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -105,6 +120,19 @@ class SearchIndex:
             ):
                 found[word] = max(found.get(word, 0.0), score / 100.0)
         return found
+
+    def _strength(self, phrase: _Phrase, sims: list[float]) -> float:
+        """How much the match of ``phrase`` says: less when it rests on one common word.
+
+        A word such as "work", "assessment" or a city's name appears in the phrases of
+        many kinds; a phrase matched through that word alone ("work", "Ontario Works"
+        for "I work at a restaurant") must not name one service. Two matched words
+        are specific through their combination.
+        """
+        matched = [lemma for lemma, sim in zip(phrase.lemmas, sims, strict=True) if sim > 0]
+        if len(matched) != 1:
+            return 1.0
+        return min(1.0, MAX_SPECIFIC_SPREAD / self._spread.get(matched[0], 1))
 
     def _query_weights(self, query_lemmas: list[str]) -> list[float]:
         """IDF of each query lemma; unknown words weigh like the rarest known ones."""
@@ -139,6 +167,7 @@ class SearchIndex:
             weights = [self._idf[lem] for lem in phrase.lemmas]
             sims = [similarity.get(lem, 0.0) for lem in phrase.lemmas]
             phrase_cover = sum(w * s for w, s in zip(weights, sims, strict=True)) / sum(weights)
+            phrase_cover *= self._strength(phrase, sims)
             query_cover = sum(
                 w * max((m.get(lem, 0.0) for lem in phrase.lemmas), default=0.0)
                 for w, m in zip(query_weights, per_token, strict=True)
@@ -173,12 +202,18 @@ def build_index(kb: KnowledgeBase) -> SearchIndex:
         for words in service.keywords.values():
             entries += [(word, target) for word in words]
     entries += _organization_entries(kb)
+    places = [
+        name
+        for jur in kb.contract.jurisdictions.values()
+        if jur.order != "federal"
+        for name in (jur.name_en, jur.name_fr)
+    ]
     for event in kb.life_events.values():
         target = Target("event", event.code)
         entries += [(event.name.en, target), (event.name.fr, target)]
         for words in event.keywords.values():
             entries += [(word, target) for word in words]
-    return SearchIndex(entries)
+    return SearchIndex(entries, places)
 
 
 # An organization's name says what the citizen needs only when the organization does
@@ -187,7 +222,7 @@ MAX_KINDS_PER_ORGANIZATION = 3
 
 
 def _organization_entries(kb: KnowledgeBase) -> list[tuple[str, Target]]:
-    """Organization names and aliases, each pointing at the services it delivers."""
+    """Organization aliases (ICBC, SGI), each pointing at the services it delivers."""
     services_of: dict[str, list[Service]] = {}
     for service in kb.services.values():
         for org_id in {service.authority.id, service.contact_org.id}:
@@ -196,10 +231,10 @@ def _organization_entries(kb: KnowledgeBase) -> list[tuple[str, Target]]:
     for org_id, services in services_of.items():
         if len({s.kind for s in services}) > MAX_KINDS_PER_ORGANIZATION:
             continue
+        # Aliases only: full names often hold a place ("City of Ottawa"), which is a
+        # location, not a need.
         organization = kb.organizations[org_id]
-        names = [organization.name.en, organization.name.fr] + [
-            w for ws in organization.aliases.values() for w in ws
-        ]
+        names = [w for words in organization.aliases.values() for w in words]
         for service in services:
             target = Target("kind", service.kind, service.id)
             entries += [(name, target) for name in dict.fromkeys(names)]
