@@ -65,8 +65,11 @@ class _Seq(list):
     lines: list[int]
 
 
-class _LineLoader(YamlLoader):
-    pass
+class _LineLoader(yaml.CSafeLoader):
+    """libyaml's parser (the knowledge base is megabytes of YAML) with the contract's resolvers."""
+
+
+_LineLoader.yaml_implicit_resolvers = dict(YamlLoader.yaml_implicit_resolvers)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:

@@ -114,7 +114,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, float]]:
+def report(
+    outcomes: list[Outcome], failures_path: Path, orders_of: dict[str, str]
+) -> dict[str, dict[str, float]]:
     summary: dict[str, dict[str, float]] = {}
     lines = []
     for lang in ("en", "fr"):
@@ -138,6 +140,20 @@ def report(outcomes: list[Outcome], failures_path: Path) -> dict[str, dict[str, 
             f"{len(orders)} cases)  reply language {s['language']:.1%}  "
             f"latency p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms"
         )
+    for lang in ("en", "fr"):
+        parts = []
+        for order in ("federal", "provincial", "territorial", "municipal"):
+            mine = [
+                o
+                for o in outcomes
+                if o.case["language"] == lang
+                and o.case["expect"].get("jurisdiction")
+                and orders_of.get(o.case["expect"]["jurisdiction"]) == order
+            ]
+            if mine:
+                ok = sum(o.routed for o in mine)
+                parts.append(f"{order} {ok}/{len(mine)} ({ok / len(mine):.1%})")
+        lines.append(f"{lang} routing by order of government: " + ", ".join(parts))
     by_tag: dict[str, list[bool]] = {}
     for o in outcomes:
         for tag in o.case.get("tags", []):
@@ -179,7 +195,7 @@ def main() -> int:
     contract = load_contract()
     orders = {j: contract.order_of(j) for j in contract.jurisdictions}
     outcomes = [run_case(args.url, case, orders) for case in cases]
-    summary = report(outcomes, Path(args.failures))
+    summary = report(outcomes, Path(args.failures), orders)
     missed = [
         f"{lang} {metric} {value:.3f} "
         f"(target {'<' if metric == 'p50_ms' else '>='} {TARGETS[metric]})"
