@@ -25,11 +25,10 @@ from bot.knowledge import (
     LANGS,
     Channel,
     KnowledgeBase,
-    KnowledgeError,
     Organization,
     Service,
     ServicePoint,
-    load_knowledge,
+    load_for_command,
 )
 from bot.offices import points_for
 from bot.paths import REPO_ROOT
@@ -467,10 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("exports/hsds"))
     parser.add_argument("--knowledge", type=Path, default=None, help="knowledge folder")
     args = parser.parse_args(argv)
-    try:
-        kb = load_knowledge(args.knowledge)
-    except KnowledgeError as exc:
-        print(f"knowledge base error: {exc}", file=sys.stderr)
+    kb = load_for_command(args.knowledge)
+    if kb is None:
         return 2
     counts = export(kb, args.out)
     first = counts[LANGS[0]]

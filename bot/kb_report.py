@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.knowledge import KnowledgeBase, KnowledgeError, Localized, Service, load_knowledge
+from bot.knowledge import KnowledgeBase, Localized, Service, load_for_command
 
 STALE_AFTER_DAYS = 365
 SERVICE, NOT_OFFERED, HOLE = "●", "○", "·"
@@ -231,10 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("results/kb-report.md"))
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today())
     args = parser.parse_args(argv)
-    try:
-        kb = load_knowledge(args.knowledge)
-    except KnowledgeError as exc:
-        print(f"knowledge base error: {exc}", file=sys.stderr)
+    kb = load_for_command(args.knowledge)
+    if kb is None:
         return 2
     report = build_report(kb, args.today)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -837,6 +837,15 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
     )
 
 
+def load_for_command(folder: Path | None = None) -> KnowledgeBase | None:
+    """Load the knowledge base for a command-line tool: on a problem, print it and return None."""
+    try:
+        return load_knowledge(folder)
+    except KnowledgeError as exc:
+        print(f"knowledge base error: {exc}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Validate the knowledge base from the command line.
 
@@ -845,10 +854,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = argv if argv is not None else sys.argv[1:]
     folder = Path(args[0]) if args else None
-    try:
-        kb = load_knowledge(folder)
-    except KnowledgeError as exc:
-        print(f"knowledge base error: {exc}", file=sys.stderr)
+    kb = load_for_command(folder)
+    if kb is None:
         return 1
     print(
         f"knowledge base OK: {len(kb.services)} services, {len(kb.not_offered)} kinds not offered, "

@@ -22,7 +22,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker, RefResolver
 
 from bot import hsds
-from bot.knowledge import LANGS, KnowledgeError
+from bot.knowledge import LANGS
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 # The service the docs use as their example; its French name differs from the English one.
@@ -195,7 +195,7 @@ def test_main_writes_both_languages(kb, tmp_path, monkeypatch, capsys):
         organizations={service.contact_org.id: service.contact_org},
         service_points={},
     )
-    monkeypatch.setattr(hsds, "load_knowledge", lambda folder: small)
+    monkeypatch.setattr(hsds, "load_for_command", lambda folder: small)
     assert hsds.main(["--out", str(tmp_path)]) == 0
     assert "1 organizations, 1 services, 0 locations" in capsys.readouterr().out
     for lang in LANGS:
@@ -203,14 +203,13 @@ def test_main_writes_both_languages(kb, tmp_path, monkeypatch, capsys):
         assert (tmp_path / lang / "services.csv").is_file()
 
 
-def test_main_reports_a_broken_knowledge_base(tmp_path, monkeypatch, capsys):
-    def broken(folder):
-        raise KnowledgeError(Path("knowledge/ca-on.yml"), 3, "services[0].name", "missing")
-
-    monkeypatch.setattr(hsds, "load_knowledge", broken)
-    assert hsds.main(["--out", str(tmp_path)]) == 2
-    assert "ca-on.yml:3" in capsys.readouterr().err
-    assert not (tmp_path / "en").exists()
+def test_main_reports_a_broken_knowledge_base(tmp_path, capsys):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "ca-on.yml").write_text("jurisdiction: ca-on\nservices: [\n", encoding="utf-8")
+    assert hsds.main(["--out", str(tmp_path / "out"), "--knowledge", str(folder)]) == 2
+    assert "ca-on.yml:" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_identifiers_are_stable_uuids():
