@@ -63,6 +63,7 @@ def turn_from_tracker(tracker: Tracker) -> assistant.Turn:
         event=tracker.get_slot(c.SLOT_EVENT),
         awaiting=tracker.get_slot(c.SLOT_AWAITING),
         services=tuple(tracker.get_slot(c.SLOT_SERVICES) or ()),
+        offered=tuple(tracker.get_slot(c.SLOT_OFFERED) or ()),
         fallbacks=int(tracker.get_slot(c.SLOT_FALLBACKS) or 0),
         chosen_kind=entities.get(c.ENTITY_KIND),
         chosen_event=entities.get(c.ENTITY_EVENT),

@@ -63,6 +63,7 @@ class Turn:
     chosen_event: str | None = None
     intents: tuple[tuple[str, float], ...] = ()  # the NLU's intent ranking
     now: dt.datetime | None = None  # the time of the message (aware); None = now
+    offered: tuple[str, ...] = ()  # button payloads of the choices just offered
 
     @property
     def moment(self) -> dt.datetime:
@@ -259,6 +260,22 @@ def route_event(kb: KnowledgeBase, turn: Turn, event: str) -> Reply:
     )
 
 
+def _offered_options(kb: KnowledgeBase, payloads: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (type, code) options behind button payloads made by :func:`choice_payload`."""
+    options = []
+    for payload in payloads:
+        _, _, body = payload.partition("{")
+        try:
+            entity = json.loads("{" + body)
+        except ValueError:
+            continue
+        if entity.get(c.ENTITY_EVENT) in kb.life_events:
+            options.append(("event", entity[c.ENTITY_EVENT]))
+        elif entity.get(c.ENTITY_KIND) in kb.contract.kinds:
+            options.append(("kind", entity[c.ENTITY_KIND]))
+    return options
+
+
 def offer_choices(kb: KnowledgeBase, turn: Turn, options: list[tuple[str, str]]) -> Reply:
     """Offer two or three services or life events as buttons."""
     lang = turn.lang
@@ -315,7 +332,15 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""
             if turn.location.town and not turn.location.municipality:
                 place = f"{turn.location.town} ({place})"
-            return Reply([Message(c.MSG_LOCATION_NOTED, {"place": place})], {c.SLOT_OFFERED: []})
+            noted = Message(c.MSG_LOCATION_NOTED, {"place": place})
+            pending = _offered_options(kb, turn.offered)
+            if len(pending) >= 2:
+                # The citizen answered the choices with a place: keep the choices open.
+                reply = offer_choices(kb, turn, pending)
+                reply.messages[0].key = c.MSG_LOCATION_NOTED_CHOICES
+                reply.messages[0].values = {"place": place}
+                return reply
+            return Reply([noted], {c.SLOT_OFFERED: []})
     if decision.event:
         return route_event(kb, turn, decision.event)
     if decision.kind:

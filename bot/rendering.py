@@ -7,6 +7,7 @@ documents, with labels from ``knowledge/labels.yml``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.hours import DAYS, HoursStatus, OpeningHours
 from bot.knowledge import Channel, KnowledgeBase, Service
@@ -110,6 +111,9 @@ def bundle_text(kb: KnowledgeBase, services: list[Service], lang: str) -> str:
     return "\n".join(lines)
 
 
+_DOUBLE_PERIOD = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
 def format_time(minute: int, lang: str) -> str:
     """A time of day as each language writes it: ``8:30 a.m.`` / ``8 h 30``."""
     hour, mins = divmod(minute % (24 * 60), 60)
@@ -190,5 +194,7 @@ def offices_text(
             "hours": schedule_text(kb, point.hours, lang),
             "french": kb.labels["french_service"].get(lang) if "fr" in point.languages else "",
         }
-        items.append(render(kb, "office_item", lang, values).replace("  ", " ").strip())
+        text = render(kb, "office_item", lang, values)
+        # "4 p.m." ends a sentence by itself; empty values leave double spaces.
+        items.append(_DOUBLE_PERIOD.sub(".", text).replace("  ", " ").strip())
     return "\n".join(items)

@@ -207,6 +207,7 @@ def test_ask_where_gives_nearest_offices_with_status(points_kb, payload_schema, 
     assert first["type"] == "in_person" and first["postal_code"] == "E1C 1A1"
     assert first["open_now"] is False
     # Remembrance Day closes federal offices in New Brunswick; it opens Thursday.
+    assert ".." not in text.replace("...", "")
     if lang == "en":
         assert "Closed today (Remembrance Day)" in text
         assert "opens tomorrow at 8:30 a.m." in text
@@ -282,3 +283,22 @@ def test_not_offered_says_so_and_refers_to_what_exists(kb, lang):
 def test_time_formats(minute, en, fr):
     assert format_time(minute, "en") == en
     assert format_time(minute, "fr") == fr
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_place_given_after_choices_keeps_the_choices(kb, lang):
+    offered = (
+        assistant.choice_payload("kind", "social-assistance"),
+        assistant.choice_payload("kind", "social-housing"),
+    )
+    turn = assistant.Turn(
+        text="charlottetown",
+        lang=lang,
+        intent=c.INTENT_LOCATION,
+        location=Location("ca-pe", "ca-pe-charlottetown"),
+        offered=offered,
+    )
+    reply = assistant.route(kb, turn)
+    assert reply.payloads[0]["type"] == "choices"
+    assert [o["payload"] for o in reply.payloads[0]["options"]] == list(offered)
+    assert "Charlottetown" in reply.texts(kb, lang)[0]
