@@ -19,12 +19,11 @@ from bot.location import Location
 from bot.offices import nearest_offices, points_for
 from bot.rendering import (
     bundle_text,
+    describe_offices,
     offices_text,
     phone_text,
     referral_values,
     render,
-    schedule_text,
-    status_text,
 )
 from bot.routing import (
     Contact,
@@ -332,15 +331,15 @@ def route(kb: KnowledgeBase, turn: Turn) -> Reply:
             place = kb.contract.jurisdictions[name].name(turn.lang) if name else ""
             if turn.location.town and not turn.location.municipality:
                 place = f"{turn.location.town} ({place})"
-            noted = Message(c.MSG_LOCATION_NOTED, {"place": place})
             pending = _offered_options(kb, turn.offered)
             if len(pending) >= 2:
                 # The citizen answered the choices with a place: keep the choices open.
                 reply = offer_choices(kb, turn, pending)
-                reply.messages[0].key = c.MSG_LOCATION_NOTED_CHOICES
-                reply.messages[0].values = {"place": place}
+                reply.messages[0] = replace(
+                    reply.messages[0], key=c.MSG_LOCATION_NOTED_CHOICES, values={"place": place}
+                )
                 return reply
-            return Reply([noted], {c.SLOT_OFFERED: []})
+            return Reply([Message(c.MSG_LOCATION_NOTED, {"place": place})], {c.SLOT_OFFERED: []})
     if decision.event:
         return route_event(kb, turn, decision.event)
     if decision.kind:
@@ -447,16 +446,15 @@ def _offices(
         slots.update({c.SLOT_AWAITING: c.AWAITING_OFFICE, c.SLOT_OFFERED: []})
         return Reply(prefix + [ask], slots)
     locator = next((ch.url for ch in service.channels if ch.type == "in_person" and ch.url), None)
+    described = describe_offices(kb, offices, now, lang)
     values = {
         "service": name,
-        "offices": offices_text(kb, offices, now, lang),
+        "offices": offices_text(kb, described, lang),
         "locator": render(kb, c.MSG_OFFICES_LOCATOR, lang, {"url": locator.get(lang)})
         if locator
         else "",
     }
-    statuses = [status_text(kb, o.status, now, lang) for o in offices]
-    schedules = [schedule_text(kb, o.point.hours, lang) for o in offices]
-    payload = p.offices_referral(service, offices, statuses, schedules, lang)
+    payload = p.offices_referral(service, described, lang)
     slots.update({c.SLOT_AWAITING: None, c.SLOT_OFFERED: []})
     return Reply(prefix + [Message(c.MSG_OFFICES, values, payload)], slots)
 

@@ -231,15 +231,22 @@ def _is_province_name(town: Place, contract: Contract, folded: str) -> bool:
     return re.search(rf"\ba {re.escape(name)}\b", folded) is None
 
 
+def municipality_place(contract: Contract, city: str) -> Place | None:
+    """The town-table entry of a contract municipality (its centre, population)."""
+    jur = contract.jurisdictions[city]
+    for name in (jur.name_en, jur.name_fr):
+        place = lookup(name, jur.province)
+        if place is not None:
+            return place
+    return None
+
+
 def _municipality_of(town: Place, contract: Contract) -> str | None:
     """The contract municipality a town is, if any ("Québec" the city is ca-qc-quebec)."""
-    for city in contract.municipalities:
-        jur = contract.jurisdictions[city]
-        if jur.province == town.province and any(
-            lookup(name, jur.province) == town for name in (jur.name_en, jur.name_fr)
-        ):
-            return city
-    return None
+    return next(
+        (city for city in contract.municipalities if municipality_place(contract, city) == town),
+        None,
+    )
 
 
 def _fuzzy_single_place(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.hours import HoursStatus, status
 from bot.knowledge import KnowledgeBase, Service, ServicePoint
-from bot.location import Location
+from bot.location import Location, municipality_place
 from bot.places import distance_km, lookup
 
 MAX_OFFICES = 3
@@ -49,11 +49,9 @@ def citizen_coordinates(kb: KnowledgeBase, location: Location) -> tuple[float, f
                 sum(c[1] for c in same) / len(same),
             )
     if location.municipality:
-        jur = kb.contract.jurisdictions[location.municipality]
-        for name in (jur.name_en, jur.name_fr):
-            place = lookup(name, jur.province)
-            if place is not None:
-                return place.coordinates
+        place = municipality_place(kb.contract, location.municipality)
+        if place is not None:
+            return place.coordinates
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.knowledge import Channel, Service
-from bot.offices import NearbyOffice
+from bot.rendering import DescribedOffice
 
 Payload = dict[str, Any]
 
@@ -95,8 +95,9 @@ def out_of_scope() -> Payload:
     return {"type": "out_of_scope"}
 
 
-def office_channel(office: NearbyOffice, status: str, schedule: str, lang: str) -> dict[str, Any]:
+def office_channel(described: DescribedOffice, lang: str) -> dict[str, Any]:
     """One office as an ``in_person`` channel, with the extra fields an office has."""
+    office = described.office
     point = office.point
     out: dict[str, Any] = {
         "type": "in_person",
@@ -104,8 +105,8 @@ def office_channel(office: NearbyOffice, status: str, schedule: str, lang: str) 
         "address": point.address.get(lang),
         "postal_code": point.postal_code,
         "open_now": office.status.open_now,
-        "status": status,
-        "hours": schedule,
+        "status": described.status,
+        "hours": described.schedule,
         "languages": list(point.languages),
     }
     if office.distance_km is not None:
@@ -119,16 +120,10 @@ def office_channel(office: NearbyOffice, status: str, schedule: str, lang: str) 
     return out
 
 
-def offices_referral(
-    service: Service,
-    offices: list[NearbyOffice],
-    statuses: list[str],
-    schedules: list[str],
-    lang: str,
-) -> Payload:
+def offices_referral(service: Service, offices: list[DescribedOffice], lang: str) -> Payload:
     """A referral to ``service`` whose first channels are the nearest offices."""
     item = service_payload(service, lang)
-    item["channels"] = [
-        office_channel(o, s, h, lang) for o, s, h in zip(offices, statuses, schedules, strict=True)
-    ] + [ch for ch in item["channels"] if ch["type"] != "in_person"]
+    item["channels"] = [office_channel(o, lang) for o in offices] + [
+        ch for ch in item["channels"] if ch["type"] != "in_person"
+    ]
     return {"type": "referral", "language": lang, "life_event": None, "referrals": [item]}

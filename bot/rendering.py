@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from bot.hours import DAYS, HoursStatus, OpeningHours
 from bot.knowledge import Channel, KnowledgeBase, Service
@@ -174,12 +175,34 @@ def distance_text(km: float, lang: str) -> str:
     return (text.replace(".", ",") if lang == "fr" else text) + " km"
 
 
-def offices_text(
+@dataclass(frozen=True)
+class DescribedOffice:
+    """A nearby office with its opening status and weekly hours as text."""
+
+    office: NearbyOffice
+    status: str
+    schedule: str
+
+
+def describe_offices(
     kb: KnowledgeBase, offices: list[NearbyOffice], now: dt.datetime, lang: str
-) -> str:
+) -> list[DescribedOffice]:
+    """Each office's status ("Open now, until 4 p.m.") and hours, for the text and the payload."""
+    return [
+        DescribedOffice(
+            office,
+            status_text(kb, office.status, now, lang),
+            schedule_text(kb, office.point.hours, lang),
+        )
+        for office in offices
+    ]
+
+
+def offices_text(kb: KnowledgeBase, offices: list[DescribedOffice], lang: str) -> str:
     """The nearest offices, one paragraph each: name, address, distance, status and hours."""
     items = []
-    for office in offices:
+    for described in offices:
+        office = described.office
         point = office.point
         today = office.status.holiday_today
         holiday = point.hours.holiday_on(today, lang) if today is not None else None
@@ -189,9 +212,9 @@ def offices_text(
             "distance": distance_text(office.distance_km, lang)
             if office.distance_km is not None
             else "",
-            "status": status_text(kb, office.status, now, lang),
+            "status": described.status,
             "holiday": render(kb, "hours_holiday", lang, {"holiday": holiday}) if holiday else "",
-            "hours": schedule_text(kb, point.hours, lang),
+            "hours": described.schedule,
             "french": kb.labels["french_service"].get(lang) if "fr" in point.languages else "",
         }
         text = render(kb, "office_item", lang, values)

@@ -1,7 +1,8 @@
 """Fuzzy bilingual search over the knowledge base's names, keywords and synonyms.
 
-Every searchable phrase (a service's name and keywords, its kind's name, an
-organization's name, a life event's name and keywords) is reduced to lemmas.
+Every searchable phrase (a service's name and keywords, its kind's name, the
+aliases of an organization that does few things, a life event's name and
+keywords) is reduced to lemmas.
 A query is matched token by token against the vocabulary of those lemmas with
 rapidfuzz (so typos and SMS spellings still match), and only the phrases that
 share a matched lemma are scored: the index keeps a query's cost proportional to
@@ -96,15 +97,14 @@ class SearchIndex:
         # Lemmas of each kind's own (generic) name: a keyword made only of these
         # names the kind, not one service of it.
         self._generic: dict[str, set[str]] = defaultdict(set)
+        kinds_of: dict[str, set[str]] = defaultdict(set)
         for phrase in self._phrases:
             if phrase.target.service_id is None:
                 self._generic[phrase.target.code].update(phrase.lemmas)
-        self._long_vocab = [w for w in self._vocab if len(w) >= MIN_FUZZY_LEN - 1]
-        kinds_of: dict[str, set[str]] = defaultdict(set)
-        for phrase in self._phrases:
             for lemma in phrase.lemmas:
                 kinds_of[lemma].add(phrase.target.code)
         self._spread = {lemma: len(codes) for lemma, codes in kinds_of.items()}
+        self._long_vocab = [w for w in self._vocab if len(w) >= MIN_FUZZY_LEN - 1]
 
     def __len__(self) -> int:
         return len(self._phrases)
