@@ -9,6 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/carrefour.tar.gz
+WEB_DEPS := web/node_modules/.installed
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -30,7 +31,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]" --no-build-isolation
 	@touch $@
 
-install: $(VENV)/.installed ## Create .venv and install the pinned packages
+# The widget's socket.io client and the accessibility engine of the browser tests (pinned by the lock file).
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed $(WEB_DEPS) ## Create .venv and web/node_modules with the pinned packages
 
 validate: install ## Validate the knowledge base and the training data
 	$(PY) -m bot.knowledge

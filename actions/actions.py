@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import assistant
 from bot import constants as c
 from bot.contract import load_contract
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, shared_knowledge
 from bot.language import decide_language, warm_up
 from bot.location import Location, parse_location
 from bot.nlu.classifier import OUTPUT_KEY
@@ -23,10 +22,9 @@ from bot.understanding import Understanding
 logger = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
 def knowledge() -> KnowledgeBase:
     """The knowledge base, loaded once per process (start-up fails on a bad file)."""
-    return load_knowledge()
+    return shared_knowledge()
 
 
 def _user_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -34,6 +32,12 @@ def _user_metadata(tracker: Tracker) -> dict[str, Any]:
         if event.get("event") == "user":
             return event.get("metadata") or {}
     return {}
+
+
+def _metadata_location(tracker: Tracker) -> str:
+    """Where the client says the citizen is: a city's own page, or what a caller told an agent."""
+    place = _user_metadata(tracker).get("location")
+    return place[:100] if isinstance(place, str) else ""
 
 
 def _user_turns(tracker: Tracker) -> int:
@@ -148,6 +152,9 @@ class ActionDefaultFallback(_AssistantAction):
 class ActionValidateSlotMappings(Action):
     """Runs after every user message: sets the language and the location slots.
 
+    The location comes from the message, else (when none is known yet) from the
+    client's metadata ``{"location": "Ottawa"}``.
+
     Only the first three characters of a postal code are kept: routing needs no more.
     """
 
@@ -167,6 +174,10 @@ class ActionValidateSlotMappings(Action):
         if text.startswith("/"):
             return events
         place = parse_location(text, load_contract(), knowledge().fsa_cities)
+        if not place.found and not _location(tracker).found:
+            place = parse_location(
+                _metadata_location(tracker), load_contract(), knowledge().fsa_cities
+            )
         if place.found:
             events += [
                 SlotSet(c.SLOT_PROVINCE, place.province),

@@ -183,7 +183,7 @@ def _contact_message(
         "hours": line.hours.get(lang) if line.hours else "",
         **values,
     }
-    return Message(key, values, p.handoff(line, lang, reason))
+    return Message(key, values, p.handoff(line, lang, reason, line.name or contact.government.name))
 
 
 def _no_service(kb: KnowledgeBase, turn: Turn, kind: str) -> Reply:
@@ -472,7 +472,9 @@ def handoff(kb: KnowledgeBase, turn: Turn) -> Reply:
             "hours": line.hours.get(lang) if line.hours else "",
             "government": government.name.get(lang) if government else "",
         }
-        message = Message(c.MSG_HANDOFF, values, p.handoff(line, lang, "requested"))
+        org = current.contact_org
+        payload = p.handoff(line, lang, "requested", org.name, org.live_chat)
+        message = Message(c.MSG_HANDOFF, values, payload)
     else:
         contact = general_contact(kb, turn.location, federal=not turn.location.found)
         message = _contact_message(kb, contact, lang, c.MSG_HANDOFF, "requested")

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,7 @@ class Organization:
     url: Localized | None = None
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     jurisdiction: str = "ca"  # where the organization is defined
+    live_chat: Localized | None = None  # a live chat with a person, where the deployer has one
 
 
 @dataclass(frozen=True)
@@ -511,11 +513,13 @@ def _read_service_file(reader: _Reader, data: _Node, contract: Contract, draft: 
         if org_id in draft.organizations:
             reader.fail(org_node, "id", f"{path}.id", f"duplicate organization id {org_id!r}")
         url = reader.url(org_node, "url", path) if "url" in org_node else None
+        chat = reader.url(org_node, "live_chat", path) if "live_chat" in org_node else None
         draft.organizations[org_id] = Organization(
             org_id,
             reader.text(org_node, "name", path),
             url,
             reader.words(org_node, "aliases", path),
+            live_chat=chat,
         )
     for i, item in enumerate(_list(reader, data, "not_offered")):
         draft.pending_not_offered.append((reader, item, f"not_offered[{i}]", jurisdiction))
@@ -835,6 +839,12 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
         not_offered=not_offered,
         service_points=points,
     )
+
+
+@lru_cache(maxsize=1)
+def shared_knowledge() -> KnowledgeBase:
+    """The default knowledge base, loaded once per process and shared by its components."""
+    return load_knowledge()
 
 
 def load_for_command(folder: Path | None = None) -> KnowledgeBase | None:

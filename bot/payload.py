@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.knowledge import Channel, Service
+from bot.knowledge import Channel, Localized, Service
 from bot.rendering import DescribedOffice
 
 Payload = dict[str, Any]
@@ -80,13 +80,27 @@ def emergency(number: str, kind: str) -> Payload:
     return {"type": "emergency", "number": number, "kind": kind}
 
 
-def handoff(channel: Channel, lang: str, reason: str) -> Payload:
-    """Return a ``handoff`` payload pointing at a phone line."""
+def handoff(
+    channel: Channel,
+    lang: str,
+    reason: str,
+    organization: Localized | None = None,
+    live_chat: Localized | None = None,
+) -> Payload:
+    """Return a ``handoff`` payload pointing at a phone line.
+
+    Besides the contract's fields it names the ``organization`` that answers, and
+    gives its ``live_chat`` URL when the deployer configured one.
+    """
     out: Payload = {"type": "handoff", "channel": channel.type, "reason": reason}
     if channel.number:
         out["number"] = channel.number
     if channel.hours:
         out["hours"] = channel.hours.get(lang)
+    if organization is not None:
+        out["organization"] = organization.get(lang)
+    if live_chat is not None:
+        out["live_chat"] = live_chat.get(lang)
     return out
 
 

@@ -21,6 +21,13 @@ token() {
   cat "$RUN/token"
 }
 
+console_token() {
+  # The agent console's token: $CARREFOUR_CONSOLE_TOKEN, or one generated once and kept in .run/console-token.
+  if [ -n "${CARREFOUR_CONSOLE_TOKEN:-}" ]; then echo "$CARREFOUR_CONSOLE_TOKEN"; return; fi
+  [ -s "$RUN/console-token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$RUN/console-token"
+  cat "$RUN/console-token"
+}
+
 stop() {
   for name in rasa actions; do
     if [ -s "$RUN/$name.pid" ]; then
@@ -42,7 +49,7 @@ start() {
     >"$RUN/endpoints.yml"
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
-  setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
+  CARREFOUR_CONSOLE_TOKEN=$(console_token) setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
     --endpoints "$RUN/endpoints.yml" --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
   echo $! >"$RUN/rasa.pid"
   local waited=0
@@ -81,6 +88,10 @@ case "${1:-foreground}" in
     cat <<MSG
 
 Carrefour is running: Rasa on http://localhost:$RASA_PORT, actions on http://localhost:$ACTION_PORT.
+
+  Web chat demo:  http://localhost:$RASA_PORT/demo/   (français : http://localhost:$RASA_PORT/demo/fr/)
+  Agent console:  http://localhost:$RASA_PORT/console/   token: $(console_token)
+  SMS (Twilio):   POST http://localhost:$RASA_PORT/webhooks/twilio/webhook  (needs \$TWILIO_AUTH_TOKEN; see README)
 
   Talk to it:   curl -s -XPOST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
                   -H 'Content-Type: application/json' \\

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import jsonschema
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import actions as actions_module
 from actions.actions import (
     ActionFallback,
     ActionFollowUp,
@@ -15,6 +17,7 @@ from actions.actions import (
     ActionRoute,
     ActionValidateSlotMappings,
 )
+from bot.knowledge import Localized
 from tests.conftest import LANGS
 
 
@@ -191,3 +194,52 @@ def test_follow_up_stays_on_the_current_service(tracker_factory, lang):
     )
     messages, _ = run(ActionFollowUp(), tracker)
     assert payloads(messages)[0]["referrals"][0]["service_id"] == "ca.passport"
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata", "slots", "expected"),
+    [
+        ("my garbage was not picked up", {"location": "Ottawa"}, {}, "ca-on-ottawa"),
+        ("I live in Laval", {"location": "Ottawa"}, {}, "ca-qc-laval"),
+        ("my garbage", {"location": "Ottawa"}, {"province": "ca-qc"}, None),
+        ("my garbage", {"location": ["Ottawa"]}, {}, None),
+    ],
+)
+def test_location_from_metadata_when_none_is_known(
+    tracker_factory, text, metadata, slots, expected
+):
+    """A city's page (or an agent) may say where the citizen is; the citizen's words come first."""
+    tracker = tracker_factory(text, metadata=metadata, slots=slots, history=2)
+    _, events = run(ActionValidateSlotMappings(), tracker)
+    assert events.get("municipality") == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_handoff_names_the_organization_and_its_live_chat(
+    tracker_factory, schema_validator, lang, kb, monkeypatch
+):
+    service = kb.services["ca.passport"]
+    chat = Localized("https://chat.example.ca/en", "https://chat.example.ca/fr")
+    org = dataclasses.replace(service.contact_org, live_chat=chat)
+    field = "delivered_by" if service.delivered_by else "authority"
+    changed = dataclasses.replace(service, **{field: org})
+    monkeypatch.setattr(
+        actions_module,
+        "knowledge",
+        lambda: dataclasses.replace(kb, services={**kb.services, service.id: changed}),
+    )
+    tracker = tracker_factory(
+        "a person please", "human", lang, slots={"current_services": [service.id]}
+    )
+    messages, _ = run(ActionHandoff(), tracker)
+    (payload,) = payloads(messages)
+    schema_validator.validate(payload)
+    assert payload["organization"] == org.name.get(lang)
+    assert payload["live_chat"] == chat.get(lang)
+    assert payload["number"] == service.phone().number
+
+
+def test_handoff_without_a_live_chat_has_none(tracker_factory):
+    tracker = tracker_factory("a person", "human", slots={"current_services": ["ca.passport"]})
+    messages, _ = run(ActionHandoff(), tracker)
+    assert "live_chat" not in payloads(messages)[0]

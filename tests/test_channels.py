@@ -1,11 +1,15 @@
-"""Public channels: no intent injection, clear 4xx on bad requests."""
+"""Public channels: no intent injection, clear 4xx on bad requests, only the listed files."""
 
 from __future__ import annotations
 
 import pytest
+from sanic import Sanic
+from sanic_testing import TestManager
 
 from bot.channels.guard import neutralize
 from bot.channels.rest import validate_body
+from bot.channels.socketio import parse_user_event, whole_message
+from bot.channels.web import WebPagesInput, interface_texts
 
 OFFERED = ['/need{"service_kind": "passport"}']
 
@@ -45,3 +49,71 @@ def test_good_body():
         "hi",
         {"language": "fr"},
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ("hello", "not an object"),
+        ({"message": ""}, "no message text"),
+        ({"message": 5}, "no message text"),
+        ({"message": "x" * 5001}, "too long"),
+        ({"message": "hi", "session_id": ["a"]}, "session id"),
+        ({"message": "hi", "customData": "{oops"}, "not JSON"),
+        ({"message": "hi", "customData": [1]}, "not an object"),
+    ],
+)
+def test_malformed_socketio_events_are_dropped_with_a_reason(data, problem):
+    reason = parse_user_event(data, "customData")
+    assert isinstance(reason, str) and problem in reason
+
+
+def test_socketio_event_with_metadata():
+    event = {"message": "passport", "session_id": "abc", "customData": '{"language": "fr"}'}
+    assert parse_user_event(event, "customData") == ("passport", "abc", {"language": "fr"})
+
+
+def test_a_bot_message_is_emitted_whole():
+    message = {"text": "hi", "buttons": [], "custom": {"type": "ask", "slot": "location"}}
+    assert whole_message(message) == {"text": "hi", "custom": {"type": "ask", "slot": "location"}}
+
+
+@pytest.fixture
+def pages_app(tmp_path):
+    for relative in ("widget/carrefour.js", "console/index.html"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x")
+    (tmp_path / "secret.txt").write_text("do not serve")
+    app = Sanic(f"pages_{len(Sanic._app_registry)}")
+    TestManager(app)
+
+    async def assistant(message):  # pragma: no cover - pages take no messages
+        raise AssertionError
+
+    app.blueprint(WebPagesInput(tmp_path).blueprint(assistant), url_prefix="/")
+    return app
+
+
+def test_only_listed_files_are_served(pages_app):
+    _, widget = pages_app.test_client.get("/widget/carrefour.js")
+    assert widget.status == 200 and widget.headers["content-type"].startswith("text/javascript")
+    assert widget.headers["access-control-allow-origin"] == "*"
+    for path in ("/widget/../secret.txt", "/widget/secret.txt", "/secret.txt"):
+        _, response = pages_app.test_client.get(path)
+        assert response.status == 404 and "do not serve" not in response.text
+
+
+def test_console_page_has_a_strict_content_policy(pages_app):
+    _, page = pages_app.test_client.get("/console/")
+    assert page.status == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    _, missing = pages_app.test_client.get("/demo/")
+    assert missing.status == 404 and "not installed" in missing.json["error"]
+
+
+@pytest.mark.parametrize("prefix", ["widget_", "console_"])
+def test_interface_labels_exist_in_both_languages(kb, prefix):
+    texts = interface_texts(kb, prefix)
+    assert texts["en"] and set(texts["en"]) == set(texts["fr"])
+    assert all(texts["en"][k] and texts["fr"][k] for k in texts["en"])

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, shared_knowledge
 from bot.search import SearchIndex, build_index
 from bot.text import fold, lemmas
 from bot.understanding import EVENT_PREFIX, INTENT_PREFIX, KIND_PREFIX, combine, intent_ranking
@@ -133,7 +133,7 @@ class CarrefourClassifier(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
-        self._kb = load_knowledge()
+        self._kb = shared_knowledge()
         self._index: SearchIndex = build_index(self._kb)
 
     @classmethod

@@ -1,0 +1,179 @@
+"""The agent console's API: ``POST /api/referrals`` and its OpenAPI description.
+
+An agent types what a caller says; the assistant answers as it would the citizen
+(same understanding, same routing), and :mod:`bot.console` turns its reply into
+the transfer card. The API is protected by a bearer token taken from the
+environment (``CARREFOUR_CONSOLE_TOKEN``); without one it is disabled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import os
+import time
+import uuid
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import guarded
+from bot.channels.rest import WholeMessageOutputChannel
+from bot.console import agent_view
+from bot.knowledge import shared_knowledge
+from bot.language import LANGUAGES
+from bot.paths import REPO_ROOT
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "CARREFOUR_CONSOLE_TOKEN"
+OPENAPI_FILE = REPO_ROOT / "docs" / "openapi" / "agent-console.yaml"
+MAX_TEXT_CHARS = 1000
+MAX_LOCATION_CHARS = 100
+CONVERSATION_PREFIX = "console-"
+
+
+def _error(reason: str, status: int) -> HTTPResponse:
+    return response.json({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
+
+
+def parse_request(body: Any) -> dict[str, Any] | str:
+    """Check a ``POST /api/referrals`` body.
+
+    Args:
+        body: The parsed JSON body.
+
+    Returns:
+        ``{text, language, location, conversation_id}``, or why the request is refused.
+    """
+    if not isinstance(body, dict):
+        return "the body must be a JSON object with 'text' and 'language'"
+    text, lang = body.get("text"), body.get("language")
+    location, conversation = body.get("location"), body.get("conversation_id")
+    if not isinstance(text, str) or not text.strip():
+        return "'text' (what the caller said) is required"
+    if len(text) > MAX_TEXT_CHARS:
+        return f"'text' is longer than {MAX_TEXT_CHARS} characters"
+    if lang not in LANGUAGES:
+        return "'language' must be 'en' or 'fr' (the caller's language)"
+    if location is not None and (
+        not isinstance(location, str) or len(location) > MAX_LOCATION_CHARS
+    ):
+        return f"'location' must be a string of at most {MAX_LOCATION_CHARS} characters"
+    if conversation is not None and (
+        not isinstance(conversation, str)
+        or not conversation.isalnum()
+        or not 8 <= len(conversation) <= 64
+    ):
+        return "'conversation_id' must be the id a previous answer returned"
+    return {
+        "text": text.strip(),
+        "language": lang,
+        "location": (location or "").strip() or None,
+        "conversation_id": conversation or uuid.uuid4().hex,
+    }
+
+
+def authorized(header: str | None, token: str) -> bool:
+    """Whether an ``Authorization`` header carries the console token (compared in constant time)."""
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+class AgentConsoleInput(InputChannel):
+    """The JSON API behind the agent console page (the page itself is served by the web channel)."""
+
+    def __init__(self, token: str | None) -> None:
+        """Protect the API with ``token``; ``None`` disables it."""
+        self.token = token
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name in the conversations it starts."""
+        return "console"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> AgentConsoleInput:
+        """The token comes from the environment, never from a file in the repository."""
+        token = os.environ.get(TOKEN_ENV) or None
+        if token is None:
+            logger.warning("The agent console API is disabled: set %s to enable it.", TOKEN_ENV)
+        return cls(token)
+
+    def url_prefix(self) -> str:
+        """Served at ``/api``, not under ``/webhooks``."""
+        return "/api"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """``POST /api/referrals`` and ``GET /api/openapi.yaml``."""
+        handler = guarded(on_new_message)
+        api = Blueprint("carrefour_console_api", __name__)
+
+        @api.get("/openapi.yaml")
+        async def openapi(_: Request) -> HTTPResponse:
+            return await response.file(OPENAPI_FILE, mime_type="application/yaml")
+
+        @api.post("/referrals")
+        async def referrals(request: Request) -> HTTPResponse:
+            if self.token is None:
+                return _error(f"the agent console is disabled: set {TOKEN_ENV}", 503)
+            if not authorized(request.headers.get("authorization"), self.token):
+                return _error("a valid console token is required (Authorization: Bearer …)", 401)
+            if "json" not in (request.content_type or ""):
+                return _error("send the request as application/json", 415)
+            if len(request.body or b"") > 8 * MAX_TEXT_CHARS:
+                return _error("the request is too large", 413)
+            try:
+                body = request.json
+            except Exception:  # noqa: BLE001 - sanic raises several types on bad JSON
+                return _error("the body is not valid JSON", 400)
+            checked = parse_request(body)
+            if isinstance(checked, str):
+                return _error(checked, 400)
+            return await self._answer(handler, checked)
+
+        return api
+
+    async def _answer(
+        self, handler: Callable[[UserMessage], Awaitable[Any]], request: dict[str, Any]
+    ) -> HTTPResponse:
+        started = time.perf_counter()
+        collector = WholeMessageOutputChannel()
+        metadata = {"language": request["language"]}
+        if request["location"]:
+            metadata["location"] = request["location"]
+        sender = CONVERSATION_PREFIX + request["conversation_id"]
+        try:
+            await handler(
+                UserMessage(
+                    request["text"], collector, sender, input_channel=self.name(), metadata=metadata
+                )
+            )
+        except CancelledError:
+            logger.error("A console request timed out.")
+            return _error("the assistant did not answer in time", 504)
+        except Exception:  # noqa: BLE001 - the agent gets a reason, the log the trace
+            logger.exception("A console request could not be handled.")
+            return _error("the assistant could not answer", 500)
+        messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
+        lang = next(
+            (m["custom"]["language"] for m in messages if "language" in (m.get("custom") or {})),
+            request["language"],
+        )
+        card = agent_view(shared_knowledge(), messages, lang, dt.datetime.now(dt.timezone.utc))
+        return response.json(
+            {
+                "conversation_id": request["conversation_id"],
+                "language": lang,
+                "messages": messages,
+                "card": card,
+                "elapsed_ms": round((time.perf_counter() - started) * 1000),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
