@@ -19,7 +19,7 @@ export ACTION_PORT ?= 5055
 # The classifier's features and the search come from bot/, so any change there retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help install validate train run shell test lint typecheck unit test-stories eval kb-report export-hsds clean
+.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval kb-report export-hsds clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model if it is missing or its inputs changed
 
-run: validate train ## Start the assistant (action server + Rasa), Ctrl-C stops both
+run: validate train $(WEB_DEPS) ## Start the assistant (action server + Rasa), Ctrl-C stops both
 	@scripts/serve.sh foreground
 
 shell: install ## Chat with the running assistant in this terminal
@@ -62,7 +62,7 @@ typecheck: install ## mypy
 	$(VENV)/bin/mypy
 
 unit: install ## Unit, property and parity tests (no Rasa server)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not browser"
 
 test-stories: validate train ## Conversation tests in both languages: NLU and actions (rasa test --e2e)
 	$(RASA) test core --stories tests/stories --model $(MODEL) --e2e --fail-on-prediction-errors --out results/core --quiet
@@ -71,13 +71,27 @@ eval: train ## Held-out evaluation through the REST channel, with thresholds
 	@scripts/serve.sh background
 	@trap 'scripts/serve.sh stop' EXIT; $(PY) scripts/evaluate.py --cases tests/eval/cases.yml --url http://localhost:$(RASA_PORT) --check
 
+browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+test-web: train install ## Widget and agent console in headless Chromium, with an axe-core scan
+	@command -v chromium >/dev/null || { echo "Chromium is missing: run 'make browser' (Debian's chromium package)." >&2; exit 1; }
+	@scripts/serve.sh background
+	@trap 'scripts/serve.sh stop' EXIT; CARREFOUR_REQUIRE_SERVER=1 CARREFOUR_URL=http://localhost:$(RASA_PORT) \
+		CARREFOUR_CONSOLE_TOKEN=$$(cat .run/console-token) $(PY) -m pytest -m browser tests/browser
+
+screenshots: train install ## Retake the README's screenshots (docs/img/) in headless Chromium
+	@scripts/serve.sh background
+	@trap 'scripts/serve.sh stop' EXIT; CARREFOUR_SCREENSHOTS=1 CARREFOUR_REQUIRE_SERVER=1 CARREFOUR_URL=http://localhost:$(RASA_PORT) \
+		CARREFOUR_CONSOLE_TOKEN=$$(cat .run/console-token) $(PY) -m pytest -m browser tests/browser
+
 kb-report: install ## Knowledge-base coverage, languages, freshness, contacts; fails on a coverage hole
 	$(PY) -m bot.kb_report --out results/kb-report.md
 
 export-hsds: install ## Export the knowledge base as Open Referral HSDS 3.0 (JSON and CSV) under exports/hsds
 	$(PY) -m bot.hsds --out exports/hsds
 
-test: lint typecheck unit validate kb-report train test-stories eval ## Everything CI runs
+test: lint typecheck unit validate kb-report train test-stories test-web eval ## Everything CI runs
 
 clean: ## Remove the model, results and run files (keeps .venv)
 	rm -rf models results exports .run

@@ -29,7 +29,9 @@ def _payloads(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
 
 
-def line_view(kb: KnowledgeBase, line: Channel, lang: str, now: dt.datetime) -> dict[str, Any]:
+def line_view(
+    kb: KnowledgeBase, line: Channel, lang: str, now: dt.datetime, caller_zone: str | None = None
+) -> dict[str, Any]:
     """A phone line as the agent sees it: number, TTY, hours, and open now when known.
 
     Args:
@@ -37,10 +39,12 @@ def line_view(kb: KnowledgeBase, line: Channel, lang: str, now: dt.datetime) -> 
         line: A phone channel or a government's general line.
         lang: The caller's language.
         now: The moment of the call (aware).
+        caller_zone: The caller's time zone, for a national line open in the caller's local time.
 
     Returns:
         ``number`` (E.164-like, for the dialler), ``display``, ``tty``, ``hours``,
-        ``open_now`` (``None`` when the line's hours are not machine-readable) and ``status``.
+        ``open_now`` (``None`` when the line's hours are not machine-readable, or are the
+        caller's local time and the caller's zone is unknown) and ``status``.
     """
     view: dict[str, Any] = {
         "number": line.number,
@@ -50,8 +54,11 @@ def line_view(kb: KnowledgeBase, line: Channel, lang: str, now: dt.datetime) -> 
         "open_now": None,
         "status": None,
     }
-    if line.opening_hours is not None:
-        state = status(line.opening_hours, now)
+    hours = line.opening_hours
+    if hours is not None and hours.is_local_time:
+        hours = hours.in_zone(caller_zone) if caller_zone else None
+    if hours is not None:
+        state = status(hours, now)
         view["open_now"] = state.open_now
         view["status"] = status_text(kb, state, now, lang) or None
     return view
@@ -78,7 +85,11 @@ def _script(
 
 
 def service_view(
-    kb: KnowledgeBase, service: Service, lang: str, now: dt.datetime
+    kb: KnowledgeBase,
+    service: Service,
+    lang: str,
+    now: dt.datetime,
+    caller_zone: str | None = None,
 ) -> dict[str, Any]:
     """The transfer card of one service.
 
@@ -87,6 +98,7 @@ def service_view(
         service: The service the assistant referred to (its first referral).
         lang: The caller's language: every string is in it.
         now: The moment of the call (aware).
+        caller_zone: The caller's time zone, when known (see :func:`line_view`).
 
     Returns:
         The card: service, government, organization, why, transfer line, online link,
@@ -94,7 +106,7 @@ def service_view(
     """
     government = kb.government(service.jurisdiction)
     line, own = _transfer_line(kb, service)
-    transfer = line_view(kb, line, lang, now) if line is not None else None
+    transfer = line_view(kb, line, lang, now, caller_zone) if line is not None else None
     organization = service.contact_org.name.get(lang)
     government_name = government.name.get(lang) if government else ""
     documents = [d.get(lang) for d in service.documents]
@@ -133,7 +145,11 @@ def service_view(
 
 
 def agent_view(
-    kb: KnowledgeBase, messages: list[dict[str, Any]], lang: str, now: dt.datetime
+    kb: KnowledgeBase,
+    messages: list[dict[str, Any]],
+    lang: str,
+    now: dt.datetime,
+    caller_zone: str | None = None,
 ) -> dict[str, Any] | None:
     """The card for an agent from one reply of the assistant; None when it asks or offers choices.
 
@@ -142,6 +158,7 @@ def agent_view(
         messages: The assistant's messages for the turn (``text``, ``buttons``, ``custom``).
         lang: The caller's language.
         now: The moment of the call (aware).
+        caller_zone: The caller's time zone, when known (see :func:`line_view`).
 
     Returns:
         An ``emergency`` card first (911 / 988 come before anything else), else the
@@ -160,7 +177,7 @@ def agent_view(
         if payload.get("type") == "referral" and payload.get("referrals"):
             service = kb.services.get(str(payload["referrals"][0].get("service_id")))
             if service is not None:
-                return service_view(kb, service, lang, now)
+                return service_view(kb, service, lang, now, caller_zone)
     for payload in payloads:
         if payload.get("type") == "handoff" and payload.get("number"):
             return handoff_view(kb, payload, lang)

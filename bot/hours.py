@@ -11,13 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: The ``timezone`` of a national line whose hours are the caller's own local time.
+LOCAL_TIME = "local"
+#: The time zone most of each province's or territory's people live in, for a caller's local time.
+PROVINCE_ZONES = {
+    "ca-nl": "America/St_Johns",
+    "ca-pe": "America/Halifax",
+    "ca-ns": "America/Halifax",
+    "ca-nb": "America/Moncton",
+    "ca-qc": "America/Toronto",
+    "ca-on": "America/Toronto",
+    "ca-mb": "America/Winnipeg",
+    "ca-sk": "America/Regina",
+    "ca-ab": "America/Edmonton",
+    "ca-bc": "America/Vancouver",
+    "ca-yt": "America/Whitehorse",
+    "ca-nt": "America/Yellowknife",
+    "ca-nu": "America/Iqaluit",
+}
 _INTERVAL_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 #: How far ahead to look for the next opening (a long holiday weekend plus a closed week).
 _LOOKAHEAD_DAYS = 14
@@ -49,6 +67,15 @@ class OpeningHours:
     timezone: str
     holiday_region: str | None = None
     holiday_categories: tuple[str, ...] = ("public",)
+
+    @property
+    def is_local_time(self) -> bool:
+        """Whether the hours are the caller's local time (a national line), not one place's."""
+        return self.timezone == LOCAL_TIME
+
+    def in_zone(self, zone: str) -> OpeningHours:
+        """The same hours in ``zone``: a national line's hours for a caller in that zone."""
+        return replace(self, timezone=zone)
 
     def intervals_on(self, day: dt.date) -> tuple[Interval, ...]:
         """Open intervals on a local date, holidays taken into account."""
@@ -123,7 +150,9 @@ def _parse_interval(key: str, text: str) -> Interval:
 
 
 def check_timezone(name: str) -> bool:
-    """Whether ``name`` is a known IANA time zone."""
+    """Whether ``name`` is a known IANA time zone, or ``local`` (the caller's own)."""
+    if name == LOCAL_TIME:
+        return True
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -140,7 +169,12 @@ def status(hours: OpeningHours, now: dt.datetime) -> HoursStatus:
 
     Returns:
         The status, with ``closes_at`` when open and ``opens_at`` when closed, in local time.
+
+    Raises:
+        ValueError: For hours in the caller's local time; see :meth:`OpeningHours.in_zone`.
     """
+    if hours.is_local_time:
+        raise ValueError("hours in the caller's local time need the caller's time zone")
     zone = ZoneInfo(hours.timezone)
     local = now.astimezone(zone)
     today = local.date()

@@ -19,7 +19,14 @@ from typing import Any
 import yaml
 
 from bot.contract import Contract, YamlLoader, load_contract
-from bot.hours import DAYS, OpeningHours, ScheduleError, check_timezone, parse_schedule
+from bot.hours import (
+    DAYS,
+    LOCAL_TIME,
+    OpeningHours,
+    ScheduleError,
+    check_timezone,
+    parse_schedule,
+)
 from bot.paths import REPO_ROOT, knowledge_dir
 
 LANGS = ("en", "fr")
@@ -353,7 +360,9 @@ class _Reader:
             result[lang] = tuple(str(item).strip() for item in items)
         return result
 
-    def channel(self, node: _Node, fieldname: str, region: str | None = None) -> Channel:
+    def channel(
+        self, node: _Node, fieldname: str, region: str | None = None, national: bool = False
+    ) -> Channel:
         kind = self.require(node, "type", fieldname)
         if kind not in CHANNEL_TYPES:
             self.fail(node, "type", f"{fieldname}.type", f"unknown channel type {kind!r}")
@@ -374,7 +383,9 @@ class _Reader:
             hours=self.optional_text(node, "hours", fieldname),
             name=self.optional_text(node, "name", fieldname),
             opening_hours=(
-                self.opening_hours(node, fieldname, region) if "schedule" in node else None
+                self.opening_hours(node, fieldname, region, national=national)
+                if "schedule" in node
+                else None
             ),
         )
 
@@ -385,6 +396,7 @@ class _Reader:
         region: str | None,
         key: str = "schedule",
         categories: tuple[str, ...] = ("public",),
+        national: bool = False,
     ) -> OpeningHours:
         """Read ``key`` (a weekly schedule) and ``timezone`` into :class:`OpeningHours`."""
         spec = self.mapping(node, key, f"{fieldname}.{key}")
@@ -395,6 +407,13 @@ class _Reader:
         zone = self.require(node, "timezone", fieldname)
         if not isinstance(zone, str) or not check_timezone(zone):
             self.fail(node, "timezone", f"{fieldname}.timezone", f"unknown time zone {zone!r}")
+        if zone == LOCAL_TIME and not national:
+            self.fail(
+                node,
+                "timezone",
+                f"{fieldname}.timezone",
+                "'local' (the caller's time) is only for a federal service's phone line",
+            )
         closes = node.get("closed_on_holidays", True)
         if not isinstance(closes, bool):
             self.fail(
@@ -703,6 +722,7 @@ def _build_service(
                 reader.mapping(channel_nodes, i, ""),
                 f"{path}.channels[{i}]",
                 contract.holiday_region(jurisdiction),
+                national=jurisdiction == "ca",
             )
         )
     documents = []

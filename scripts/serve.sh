@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUN=.run
+RUN=${CARREFOUR_RUN_DIR:-.run}  # another folder lets a second copy run on other ports
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 export RASA_TELEMETRY_ENABLED=false
@@ -50,7 +50,7 @@ start() {
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
   CARREFOUR_CONSOLE_TOKEN=$(console_token) setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
-    --endpoints "$RUN/endpoints.yml" --credentials credentials.yml "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
+    --endpoints "$RUN/endpoints.yml" --credentials "${CREDENTIALS:-credentials.yml}" "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
   echo $! >"$RUN/rasa.pid"
   local waited=0
   until curl -sf "http://localhost:$ACTION_PORT/health" >/dev/null 2>&1 \

@@ -73,6 +73,19 @@ def test_open_now_follows_the_lines_schedule(kb, lang):
     assert open_card["transfer"]["status"] not in open_card["script"]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_national_line_in_local_time_is_open_in_the_callers_zone(kb, lang):
+    service = kb.services["ca.employment-insurance"]
+    assert service.phone().opening_hours.is_local_time
+    # 10 a.m. in Toronto is 7 a.m. in Vancouver, before the line opens there.
+    toronto = service_view(kb, service, lang, TUESDAY_10_ET, "America/Toronto")["transfer"]
+    vancouver = service_view(kb, service, lang, TUESDAY_10_ET, "America/Vancouver")["transfer"]
+    unknown = service_view(kb, service, lang, TUESDAY_10_ET)["transfer"]
+    assert toronto["open_now"] is True
+    assert vancouver["open_now"] is False and vancouver["status"]
+    assert unknown["open_now"] is None and unknown["status"] is None
+
+
 def test_hours_without_a_schedule_are_unknown_not_guessed(kb):
     service = kb.services["ca.passport"]
     assert service.phone().opening_hours is None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.hours import OpeningHours, ScheduleError, parse_schedule, status
+from bot.hours import LOCAL_TIME, OpeningHours, ScheduleError, parse_schedule, status
 
 WEEKDAYS = parse_schedule({"mon-fri": "08:30-16:30"})
 
@@ -99,6 +99,15 @@ def test_holiday_name_in_both_languages():
 def test_no_holiday_region_means_open_on_holidays():
     hours = _hours(None, "America/Toronto")
     assert status(hours, _at("America/Toronto", 2026, 12, 25, 10, 0)).open_now
+
+
+def test_local_time_hours_are_placed_in_the_callers_zone():
+    national = OpeningHours(parse_schedule({"mon-fri": "08:30-16:30"}), LOCAL_TIME)
+    nine_am_halifax = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.timezone.utc)
+    with pytest.raises(ValueError):
+        status(national, nine_am_halifax)
+    assert status(national.in_zone("America/Halifax"), nine_am_halifax).open_now
+    assert not status(national.in_zone("America/Toronto"), nine_am_halifax).open_now
 
 
 def test_all_day_schedule():

@@ -58,6 +58,15 @@ def test_good_extra_file_loads(tmp_path):
         ("type: phone", "type: carrier-pigeon", 13, "services[0].channels[0].type", "channel type"),
         ("authority: test-org", "authority: nobody", 10, "services[0].authority", "organization"),
         ("last_verified: 2026-11-01", "last_verified: soon", 16, "last_verified", "YYYY-MM-DD"),
+        # The caller's local time only makes sense for a national line.
+        (
+            '"+1-800-555-0100"',
+            '"+1-800-555-0100"\n        schedule: {mon-fri: "08:30-16:30"}'
+            "\n        timezone: local",
+            16,
+            "services[0].channels[0].timezone",
+            "federal",
+        ),
     ],
 )
 def test_malformed_file_names_file_line_field(tmp_path, old, new, line, field, message):

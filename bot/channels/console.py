@@ -26,6 +26,8 @@ from sanic.response import HTTPResponse
 from bot.channels.guard import guarded
 from bot.channels.rest import WholeMessageOutputChannel
 from bot.console import agent_view
+from bot.constants import SLOT_PROVINCE
+from bot.hours import PROVINCE_ZONES
 from bot.knowledge import shared_knowledge
 from bot.language import LANGUAGES
 from bot.paths import REPO_ROOT
@@ -84,6 +86,18 @@ def authorized(header: str | None, token: str) -> bool:
     """Whether an ``Authorization`` header carries the console token (compared in constant time)."""
     scheme, _, given = (header or "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+async def caller_zone(sender_id: str) -> str | None:
+    """The time zone of the caller's province when the conversation knows it, else None."""
+    from sanic import Sanic
+
+    try:
+        tracker = await Sanic.get_app().ctx.agent.tracker_store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - without a tracker the zone is simply unknown
+        return None
+    province = tracker.get_slot(SLOT_PROVINCE) if tracker is not None else None
+    return PROVINCE_ZONES.get(str(province)) if province else None
 
 
 class AgentConsoleInput(InputChannel):
@@ -166,7 +180,13 @@ class AgentConsoleInput(InputChannel):
             (m["custom"]["language"] for m in messages if "language" in (m.get("custom") or {})),
             request["language"],
         )
-        card = agent_view(shared_knowledge(), messages, lang, dt.datetime.now(dt.timezone.utc))
+        card = agent_view(
+            shared_knowledge(),
+            messages,
+            lang,
+            dt.datetime.now(dt.timezone.utc),
+            await caller_zone(sender),
+        )
         return response.json(
             {
                 "conversation_id": request["conversation_id"],
