@@ -149,7 +149,8 @@ def schedule_text(kb: KnowledgeBase, hours: OpeningHours, lang: str) -> str:
 def status_text(kb: KnowledgeBase, state: HoursStatus, now: dt.datetime, lang: str) -> str:
     """Open now until…, or when it opens next, naming a holiday that closes it today."""
     if state.open_now and state.closes_at is not None:
-        return render(kb, "hours_open_until", lang, {"time": _clock(state.closes_at, lang)})
+        text = render(kb, "hours_open_until", lang, {"time": _clock(state.closes_at, lang)})
+        return _DOUBLE_PERIOD.sub(".", text)
     if state.opens_at is None:
         return ""
     today = now.astimezone(state.opens_at.tzinfo).date()
@@ -162,7 +163,8 @@ def status_text(kb: KnowledgeBase, state: HoursStatus, now: dt.datetime, lang: s
     else:
         key = "hours_opens_on"
         values["day"] = kb.labels[f"day_{DAYS[opens.weekday()]}"].get(lang)
-    return render(kb, key, lang, values)
+    # "4 p.m." ends the sentence by itself.
+    return _DOUBLE_PERIOD.sub(".", render(kb, key, lang, values))
 
 
 def _clock(moment: dt.datetime, lang: str) -> str:

@@ -45,7 +45,8 @@ start() {
   # both cleanly, rather than killing them half-way.
   setsid .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$RUN/actions.log" 2>&1 &
   echo $! >"$RUN/actions.pid"
-  sed "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" endpoints.yml \
+  sed -e "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" \
+    -e "s#db: .run/trackers.db#db: $RUN/trackers.db#" endpoints.yml \
     >"$RUN/endpoints.yml"
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")

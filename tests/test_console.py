@@ -66,6 +66,9 @@ def test_open_now_follows_the_lines_schedule(kb, lang):
     open_card = service_view(kb, service, lang, TUESDAY_10_ET)
     closed_card = service_view(kb, service, lang, TUESDAY_18_ET)
     assert open_card["transfer"]["open_now"] is True
+    # Closing at 5 p.m. ends the sentence with the time's own period, not two.
+    assert open_card["transfer"]["status"].endswith(".")
+    assert ".." not in open_card["transfer"]["status"]
     assert closed_card["transfer"]["open_now"] is False
     assert closed_card["transfer"]["status"]
     # A closed line is said in the script, so the caller is not surprised by a recording.
