@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import guarded
-from bot.channels.rest import WholeMessageOutputChannel
+from bot.channels.rest import RefusedBody, WholeMessageOutputChannel, read_json
 from bot.console import agent_view
 from bot.constants import SLOT_PROVINCE
 from bot.hours import PROVINCE_ZONES
@@ -139,14 +139,10 @@ class AgentConsoleInput(InputChannel):
                 return _error(f"the agent console is disabled: set {TOKEN_ENV}", 503)
             if not authorized(request.headers.get("authorization"), self.token):
                 return _error("a valid console token is required (Authorization: Bearer …)", 401)
-            if "json" not in (request.content_type or ""):
-                return _error("send the request as application/json", 415)
-            if len(request.body or b"") > 8 * MAX_TEXT_CHARS:
-                return _error("the request is too large", 413)
             try:
-                body = request.json
-            except Exception:  # noqa: BLE001 - sanic raises several types on bad JSON
-                return _error("the body is not valid JSON", 400)
+                body = read_json(request, 8 * MAX_TEXT_CHARS)
+            except RefusedBody as refused:
+                return _error(refused.reason, refused.status)
             checked = parse_request(body)
             if isinstance(checked, str):
                 return _error(checked, 400)

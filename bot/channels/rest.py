@@ -43,6 +43,31 @@ def _bad_request(reason: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": reason}, status=status)
 
 
+class RefusedBody(ValueError):
+    """A request body that cannot be read: ``reason`` for the client, with its HTTP ``status``."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def read_json(request: Request, max_bytes: int, what: str = "the request") -> Any:
+    """The parsed JSON body of ``request``.
+
+    Raises:
+        RefusedBody: Not JSON (415), larger than ``max_bytes`` (413) or malformed (400).
+    """
+    if "json" not in (request.content_type or ""):
+        raise RefusedBody(f"send {what} as application/json", 415)
+    if len(request.body or b"") > max_bytes:
+        raise RefusedBody("the request is too large", 413)
+    try:
+        return request.json
+    except Exception as exc:  # noqa: BLE001 - sanic raises several types on bad JSON
+        raise RefusedBody("the body is not valid JSON") from exc
+
+
 def validate_body(body: Any) -> tuple[str, str, dict[str, Any] | None] | str:
     """Check a webhook request body.
 
@@ -85,14 +110,10 @@ class CarrefourRestInput(RestInput):
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if "json" not in (request.content_type or ""):
-                return _bad_request("send the message as application/json", 415)
-            if len(request.body or b"") > 4 * MAX_MESSAGE_CHARS:
-                return _bad_request("the request is too large", 413)
             try:
-                body = request.json
-            except Exception:  # noqa: BLE001 - sanic raises several types on bad JSON
-                return _bad_request("the body is not valid JSON")
+                body = read_json(request, 4 * MAX_MESSAGE_CHARS, "the message")
+            except RefusedBody as refused:
+                return _bad_request(refused.reason, refused.status)
             checked = validate_body(body)
             if isinstance(checked, str):
                 return _bad_request(checked)
