@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import assistant
+from bot import assistant, places
 from bot import constants as c
 from bot.contract import load_contract
 from bot.knowledge import KnowledgeBase, shared_knowledge
@@ -188,5 +188,8 @@ class ActionValidateSlotMappings(Action):
         return events
 
 
+# What the first messages would otherwise pay for: the knowledge base, the language
+# detector, the towns of Canada.
 knowledge()
 warm_up()
+places.warm_up()

@@ -95,6 +95,12 @@ def _common_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def warm_up() -> None:
+    """Build the town index and the common-word table now (about 4 s) rather than on a message."""
+    _index()
+    _common_words()
+
+
 def lookup(name: str, province: str | None = None) -> Place | None:
     """The most populous place called ``name`` (in ``province`` when given)."""
     for place in _index().get(_key(name), ()):
