@@ -19,7 +19,7 @@ export ACTION_PORT ?= 5055
 # The classifier's features and the search come from bot/, so any change there retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval kb-report export-hsds clean
+.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval eval-nlu bench bench-search kb-report export-hsds clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -55,8 +55,8 @@ shell: install ## Chat with the running assistant in this terminal
 	$(PY) scripts/chat.py
 
 lint: install ## ruff (lint and format check)
-	$(VENV)/bin/ruff check bot actions tests scripts
-	$(VENV)/bin/ruff format --check bot actions tests scripts
+	$(VENV)/bin/ruff check bot actions tests scripts bench
+	$(VENV)/bin/ruff format --check bot actions tests scripts bench
 
 typecheck: install ## mypy
 	$(VENV)/bin/mypy
@@ -67,9 +67,13 @@ unit: install ## Unit, property and parity tests (no Rasa server)
 test-stories: validate train ## Conversation tests in both languages: NLU and actions (rasa test --e2e)
 	$(RASA) test core --stories tests/stories --model $(MODEL) --e2e --fail-on-prediction-errors --out results/core --quiet
 
-eval: train ## Held-out evaluation through the REST channel, with thresholds
+eval: train ## Held-out evaluation through the REST channel, with thresholds; writes docs/evaluation.md
 	@scripts/serve.sh background
-	@trap 'scripts/serve.sh stop' EXIT; $(PY) scripts/evaluate.py --cases tests/eval/cases.yml --url http://localhost:$(RASA_PORT) --check
+	@trap 'scripts/serve.sh stop' EXIT; $(PY) scripts/evaluate.py --cases tests/eval/cases.yml --url http://localhost:$(RASA_PORT) \
+		--check --json results/eval.json --nlu results/nlu-cv.json --report docs/evaluation.md
+
+eval-nlu: install ## NLU 5-fold cross-validation per language, for the next make eval's report (slow: ~15 min on two cores)
+	$(PY) scripts/nlu_eval.py --folds 5 --seed 0 --json results/nlu-cv.json
 
 browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
@@ -87,6 +91,12 @@ screenshots: train install ## Retake the README's screenshots (docs/img/) in hea
 	@$(WEB_TEST_ENV) scripts/serve.sh background
 	@trap 'scripts/serve.sh stop' EXIT; $(WEB_TEST_ENV) CARREFOUR_SCREENSHOTS=1 CARREFOUR_REQUIRE_SERVER=1 CARREFOUR_URL=http://localhost:$(RASA_PORT) \
 		CARREFOUR_CONSOLE_TOKEN=$${CARREFOUR_CONSOLE_TOKEN:-$$(cat .run/console-token)} $(PY) -m pytest -m browser tests/browser
+
+bench: train install ## Load benchmark: the assistant against a bare Rasa baseline (Locust); writes docs/benchmarks.md
+	$(PY) scripts/bench.py
+
+bench-search: install ## Knowledge-base search latency at 1x, 10x and 100x the real knowledge base (~5 min)
+	$(PY) scripts/bench_search.py --sizes 1,10,100
 
 kb-report: install ## Knowledge-base coverage, languages, freshness, contacts; fails on a coverage hole
 	$(PY) -m bot.kb_report --out results/kb-report.md

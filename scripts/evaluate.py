@@ -4,18 +4,23 @@ Each case is a conversation sent turn by turn through the REST channel; the
 referral payloads in the answers are compared with the expected kind,
 jurisdiction, life event or payload type. Prints, per language: routing
 accuracy, order-of-government accuracy, reply-language accuracy and latency.
-With ``--check`` it exits 1 when a target is missed.
+With ``--check`` it exits 1 when a target is missed. Also prints routing
+accuracy by order of government and by jurisdiction, writes the failing cases
+with the assistant's full answers (``--failures``), the results as JSON
+(``--json``) and the markdown report with its plots (``--report``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.contract import load_contract  # noqa: E402
 from bot.language import detect  # noqa: E402
+from scripts.report_eval import (  # noqa: E402
+    ORDERS,
+    machine_info,
+    plot_accuracy,
+    plot_confusion,
+    render_report,
+)
 
 # "order" is the order of government of the first referral, over the referrals the
 # assistant gave; "order_all" counts a case with no referral (choices, a question
@@ -42,8 +54,12 @@ class Outcome:
     order_ok: bool | None
     language_ok: bool
     latencies: list[float]
-    answer: str
-    payloads: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[list[dict[str, Any]]]
+
+    @property
+    def payloads(self) -> list[dict[str, Any]]:
+        """The structured payloads of every reply, in order."""
+        return [m["custom"] for msgs in self.replies for m in msgs if m.get("custom")]
 
     @property
     def referred(self) -> bool:
@@ -104,9 +120,107 @@ def run_case(url: str, case: dict[str, Any], orders: dict[str, str]) -> Outcome:
         latencies.append(elapsed)
     routed, order_ok = judge(case, turns, orders)
     language_ok = reply_language(turns[-1]) == case["language"]
-    answer = " | ".join((m.get("text") or "")[:120] for m in turns[-1])
-    payloads = [m["custom"] for msgs in turns for m in msgs if m.get("custom")]
-    return Outcome(case, routed, order_ok, language_ok, latencies, answer, payloads)
+    return Outcome(case, routed, order_ok, language_ok, latencies, turns)
+
+
+def payload_summary(payload: dict[str, Any]) -> str:
+    """One line for a payload: its type and what it refers to or asks."""
+    kind = payload.get("type")
+    if kind == "referral":
+        referrals = payload.get("referrals") or []
+        if payload.get("life_event"):
+            return f"referral life event {payload['life_event']} ({len(referrals)} services)"
+        if not referrals:
+            return "referral (empty)"
+        first = referrals[0]
+        return (
+            f"referral {first.get('kind')}@{first.get('jurisdiction')} ({first.get('order')})"
+            + (f" +{len(referrals) - 1}" if len(referrals) > 1 else "")
+        )
+    if kind == "ask":
+        return f"ask {payload.get('slot')}"
+    if kind == "choices":
+        options = payload.get("options") or []
+        return "choices " + ", ".join(str(o.get("kind") or o.get("title")) for o in options)
+    if kind == "emergency":
+        return f"emergency {payload.get('kind')}"
+    return str(kind)
+
+
+def expected_summary(expect: dict[str, Any]) -> str:
+    """One line for what a case expects."""
+    text = str(expect["type"])
+    if expect.get("life_event"):
+        text += f" life event {expect['life_event']}"
+    elif expect.get("kind"):
+        text += f" {expect['kind']}" + (
+            f"@{expect['jurisdiction']}" if expect.get("jurisdiction") else ""
+        )
+    return text + (" (asks location first)" if expect.get("asks_location") else "")
+
+
+def failure_record(outcome: Outcome) -> dict[str, Any]:
+    """A failing case with what was expected, what came back and the full answers."""
+    return {
+        "id": outcome.case["id"],
+        "language": outcome.case["language"],
+        "turns": list(outcome.case["turns"]),
+        "expected": expected_summary(outcome.case["expect"]),
+        "got": [payload_summary(p) for p in outcome.payloads],
+        "language_ok": outcome.language_ok,
+        "answers": [answer_text(messages) for messages in outcome.replies],
+    }
+
+
+def answer_text(messages: list[dict[str, Any]]) -> str:
+    """The text of one reply, with its buttons' titles."""
+    lines = []
+    for message in messages:
+        if message.get("text"):
+            lines.append(message["text"])
+        if message.get("buttons"):
+            lines.append("[" + " | ".join(str(b.get("title")) for b in message["buttons"]) + "]")
+    return "\n".join(lines)
+
+
+def format_failure(record: dict[str, Any]) -> str:
+    """The failing case as readable text: each turn followed by the assistant's answer."""
+    lines = [
+        f"== {record['id']} ({record['language']})",
+        f"expected: {record['expected']}",
+        f"got:      {'; '.join(record['got']) or 'no payload'}"
+        + ("" if record["language_ok"] else "  [WRONG REPLY LANGUAGE]"),
+    ]
+    for number, (text, answer) in enumerate(
+        zip(record["turns"], record["answers"], strict=False), start=1
+    ):
+        lines.append(f"turn {number} > {text}")
+        lines += [f"    {line}" for line in (answer or "(no text)").splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def tally(
+    outcomes: list[Outcome], key: Any, value: Any = lambda o: o.routed
+) -> dict[str, dict[str, list[int]]]:
+    """Count ``[ok, total]`` per language and per group.
+
+    Args:
+        outcomes: The cases' outcomes.
+        key: Outcome → group name, or None to leave the case out.
+        value: Outcome → whether it counts as right, or None to leave it out.
+
+    Returns:
+        Language → group → ``[ok, total]``.
+    """
+    counts: dict[str, dict[str, list[int]]] = {}
+    for o in outcomes:
+        group, ok = key(o), value(o)
+        if group is None or ok is None:
+            continue
+        cell = counts.setdefault(o.case["language"], {}).setdefault(group, [0, 0])
+        cell[0] += bool(ok)
+        cell[1] += 1
+    return counts
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -116,7 +230,18 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(
     outcomes: list[Outcome], failures_path: Path, orders_of: dict[str, str]
-) -> dict[str, dict[str, float]]:
+) -> dict[str, Any]:
+    """Print the results, write the failing cases, and return every number.
+
+    Args:
+        outcomes: The cases' outcomes.
+        failures_path: Where to write the failing cases with the assistant's answers.
+        orders_of: Jurisdiction id → order of government.
+
+    Returns:
+        ``summary`` (language → metric → value), ``by_order``, ``order_by_order``,
+        ``by_jurisdiction``, ``by_tag`` (``[ok, total]`` counts) and ``failures``.
+    """
     summary: dict[str, dict[str, float]] = {}
     lines = []
     for lang in ("en", "fr"):
@@ -140,20 +265,33 @@ def report(
             f"{len(orders)} cases)  reply language {s['language']:.1%}  "
             f"latency p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms"
         )
+
+    def jurisdiction(o: Outcome) -> str | None:
+        return o.case["expect"].get("jurisdiction")
+
+    def order(o: Outcome) -> str | None:
+        code = jurisdiction(o)
+        return orders_of.get(code) if code else None
+
+    by_order = tally(outcomes, order)
+    # Order of government of the referrals given, as in the headline "order" figure.
+    order_by_order = tally(outcomes, order, lambda o: o.order_ok if o.referred else None)
+    by_jurisdiction = tally(outcomes, jurisdiction)
     for lang in ("en", "fr"):
-        parts = []
-        for order in ("federal", "provincial", "territorial", "municipal"):
-            mine = [
-                o
-                for o in outcomes
-                if o.case["language"] == lang
-                and o.case["expect"].get("jurisdiction")
-                and orders_of.get(o.case["expect"]["jurisdiction"]) == order
-            ]
-            if mine:
-                ok = sum(o.routed for o in mine)
-                parts.append(f"{order} {ok}/{len(mine)} ({ok / len(mine):.1%})")
+        parts = [
+            f"{name} {ok}/{n} ({ok / n:.1%})"
+            for name in ORDERS
+            for ok, n in [by_order.get(lang, {}).get(name, [0, 0])]
+            if n
+        ]
         lines.append(f"{lang} routing by order of government: " + ", ".join(parts))
+    for lang in ("en", "fr"):
+        cells = sorted(
+            by_jurisdiction.get(lang, {}).items(), key=lambda i: (min(i[0].count("-"), 2), i[0])
+        )
+        lines.append(
+            f"{lang} routing by jurisdiction: " + ", ".join(f"{j} {ok}/{n}" for j, (ok, n) in cells)
+        )
     by_tag: dict[str, list[bool]] = {}
     for o in outcomes:
         for tag in o.case.get("tags", []):
@@ -162,26 +300,56 @@ def report(
         "by tag: " + ", ".join(f"{t} {sum(v)}/{len(v)}" for t, v in sorted(by_tag.items()))
     )
     print("\n".join(lines))
-    failures = [o for o in outcomes if not (o.routed and o.language_ok)]
+    failures = [failure_record(o) for o in outcomes if not (o.routed and o.language_ok)]
     failures_path.parent.mkdir(parents=True, exist_ok=True)
-    with failures_path.open("w", encoding="utf-8") as handle:
-        for o in failures:
-            got = [
-                (
-                    p.get("type"),
-                    p.get("life_event")
-                    or (p.get("referrals") or [{}])[0].get("service_id")
-                    or p.get("kind")
-                    or p.get("slot"),
-                )
-                for p in o.payloads
-            ]
-            handle.write(
-                f"{o.case['id']} {o.case['turns']}\n  expected {json.dumps(o.case['expect'])}\n"
-                f"  got {got} language_ok={o.language_ok}\n  answer: {o.answer}\n"
-            )
+    failures_path.write_text(
+        f"{len(failures)} failing cases: routed wrongly or answered in the wrong language.\n\n"
+        + "\n".join(format_failure(f) for f in failures),
+        encoding="utf-8",
+    )
     print(f"{len(failures)} failing cases written to {failures_path}")
-    return summary
+    return {
+        "summary": summary,
+        "by_order": by_order,
+        "order_by_order": order_by_order,
+        "by_jurisdiction": by_jurisdiction,
+        "by_tag": {t: [sum(v), len(v)] for t, v in sorted(by_tag.items())},
+        "failures": failures,
+    }
+
+
+def missed_targets(summary: dict[str, dict[str, float]]) -> list[str]:
+    """The targets a language misses, one line each."""
+    return [
+        f"{lang} {metric} {value:.3f} "
+        f"(target {'<' if metric == 'p50_ms' else '>='} {TARGETS[metric]})"
+        for lang, values in summary.items()
+        for metric, value in values.items()
+        if metric in TARGETS
+        and (value > TARGETS[metric] if metric == "p50_ms" else value < TARGETS[metric])
+    ]
+
+
+def write_report(results: dict[str, Any], report_path: Path, nlu_path: Path) -> None:
+    """Write the markdown report and its plots (in ``img/`` beside it).
+
+    Args:
+        results: What :func:`report` returned, with the run's date, command and machine.
+        report_path: The markdown file.
+        nlu_path: The NLU cross-validation results; left out of the report when missing.
+    """
+    nlu = json.loads(nlu_path.read_text(encoding="utf-8")) if nlu_path.is_file() else None
+    images = report_path.parent / "img"
+    plot_accuracy(results, images / "eval-accuracy.png")
+    confusion = None
+    if nlu is not None:
+        plot_confusion(nlu, images / "eval-confusion.png")
+        confusion = "img/eval-confusion.png"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(
+        render_report(results, nlu, "img/eval-accuracy.png", confusion), encoding="utf-8"
+    )
+    print(f"report written to {report_path}")
 
 
 def main() -> int:
@@ -190,22 +358,37 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--failures", default="results/eval-failures.txt")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--json", help="write every number and failing case here")
+    parser.add_argument("--report", help="write the markdown report here, plots in img/ beside it")
+    parser.add_argument(
+        "--nlu", default="results/nlu-cv.json", help="NLU cross-validation results to report"
+    )
     args = parser.parse_args()
     cases = yaml.safe_load(Path(args.cases).read_text(encoding="utf-8"))["cases"]
     contract = load_contract()
     orders = {j: contract.order_of(j) for j in contract.jurisdictions}
     outcomes = [run_case(args.url, case, orders) for case in cases]
-    summary = report(outcomes, Path(args.failures), orders)
-    missed = [
-        f"{lang} {metric} {value:.3f} "
-        f"(target {'<' if metric == 'p50_ms' else '>='} {TARGETS[metric]})"
-        for lang, values in summary.items()
-        for metric, value in values.items()
-        if metric in TARGETS
-        and (value > TARGETS[metric] if metric == "p50_ms" else value < TARGETS[metric])
-    ]
+    results = report(outcomes, Path(args.failures), orders)
+    missed = missed_targets(results["summary"])
     for line in missed:
         print(f"MISSED: {line}")
+    results.update(
+        {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": "scripts/evaluate.py " + shlex.join(sys.argv[1:]),
+            "machine": machine_info(),
+            "cases_file": args.cases,
+            "failures_file": args.failures,
+            "targets": TARGETS,
+            "missed": missed,
+        }
+    )
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.report:
+        write_report(results, Path(args.report), Path(args.nlu))
     return 1 if args.check and missed else 0
 
 

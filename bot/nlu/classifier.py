@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 import joblib
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -113,6 +114,17 @@ def labelled_examples(
     return texts, labels
 
 
+def _column_major(pipeline: Pipeline) -> None:
+    """Store the linear model's weights column-major, as its sparse product reads them.
+
+    scikit-learn multiplies the sparse features by the weights' transpose; with
+    row-major weights it copies the whole matrix (111 x 32,000) on every message,
+    about 35 ms, against 1 ms without the copy. The predictions are the same.
+    """
+    model = pipeline.named_steps["model"]
+    model.coef_ = np.asfortranarray(model.coef_)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CarrefourClassifier(GraphComponent):
     """Predicts the intent and ranks service kinds and life events for each message."""
@@ -133,6 +145,8 @@ class CarrefourClassifier(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
+        if pipeline is not None:
+            _column_major(pipeline)
         self._kb = shared_knowledge()
         self._index: SearchIndex = build_index(self._kb)
 
@@ -171,6 +185,7 @@ class CarrefourClassifier(GraphComponent):
         if len(set(labels)) >= 2:  # Rasa also trains on core-only data with no examples
             self._pipeline = build_pipeline(float(self._config["C"]))
             self._pipeline.fit(texts, labels)
+            _column_major(self._pipeline)
             with self._storage.write_to(self._resource) as directory:
                 joblib.dump(self._pipeline, directory / _MODEL_FILE)
         return self._resource
