@@ -92,7 +92,7 @@ screenshots: train install ## Retake the README's screenshots (docs/img/) in hea
 	@trap 'scripts/serve.sh stop' EXIT; $(WEB_TEST_ENV) CARREFOUR_SCREENSHOTS=1 CARREFOUR_REQUIRE_SERVER=1 CARREFOUR_URL=http://localhost:$(RASA_PORT) \
 		CARREFOUR_CONSOLE_TOKEN=$${CARREFOUR_CONSOLE_TOKEN:-$$(cat .run/console-token)} $(PY) -m pytest -m browser tests/browser
 
-bench: train install ## Load benchmark: the assistant against a bare Rasa baseline (Locust); writes docs/benchmarks.md
+bench: install ## Load benchmark: the assistant against a bare Rasa baseline (Locust); writes docs/benchmarks.md
 	$(PY) scripts/bench.py
 
 bench-search: install ## Knowledge-base search latency at 1x, 10x and 100x the real knowledge base (~5 min)

@@ -518,6 +518,45 @@ def plot(result: dict[str, Any], users: list[int], path: Path) -> None:
     plt.close(fig)
 
 
+SEARCH_JSON = ROOT / "results" / "bench" / "search.json"
+
+
+def search_section(path: Path = SEARCH_JSON) -> str:
+    """The knowledge-base search figures of the last ``make bench-search``, if it ran."""
+    if not path.is_file():
+        return (
+            "## Knowledge-base search\n\nNot measured in this checkout: run "
+            "`make bench-search`, then `make bench` again.\n"
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    m = data["machine"]
+    rows = [
+        "| size | services | phrases | indexed p50 / p95 / p99 ms | naive p50 / p95 ms |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
+    for size in data["sizes"]:
+        fast, slow = size["indexed"], size.get("naive") or {}
+        naive = f"{slow['p50_ms']:.0f} / {slow['p95_ms']:.0f}" if slow else "n/a"
+        rows.append(
+            f"| {size['factor']}x | {size['services']:,} | {size['phrases']:,} | "
+            f"{fast['p50_ms']:.2f} / {fast['p95_ms']:.2f} / {fast['p99_ms']:.2f} | {naive} |"
+        )
+    table_text = "\n".join(rows)
+    return f"""## Knowledge-base search
+
+`make bench-search` (`scripts/bench_search.py`): one query of the search alone, over the
+real knowledge base (1x) and synthetic ones 10x and 100x its size, {data['repeat']} passes
+over the query set; "naive" is a plain `rapidfuzz.process.extract` over every phrase (few
+queries: its tail is rough). Target: p95 under {data['target_p95_ms']} ms at 100x.
+{m['cpu']}, {m['cores']} cores, Python {m['python']}, rapidfuzz {m['rapidfuzz']}, load
+average (1 min) {m['load_average'][0]:.2f}.
+
+{table_text}
+
+![Search latency by knowledge-base size](img/bench-search.png)
+"""
+
+
 def markdown(result: dict[str, Any], users: list[int]) -> str:
     """docs/benchmarks.md."""
     m, c = result["machine"], result["conditions"]
@@ -569,6 +608,7 @@ Assistant / baseline:
 
 ![Latency by concurrency, both bots](img/bench-latency.png)
 
+{search_section()}
 ## How to read it
 
 - Latency is per message, from the request to the whole reply, as Locust sees it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -136,3 +137,36 @@ def test_sqlite_tracker_store_keeps_connections_and_logs_ahead(tmp_path: Path) -
     with store.session_scope() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_search_section_reports_every_size_or_says_how_to_measure(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    missing = bench.search_section(tmp_path / "none.json")
+    assert "make bench-search" in missing
+    sizes = [
+        {
+            "factor": factor,
+            "services": 10 * factor,
+            "phrases": 100 * factor,
+            "indexed": {"p50_ms": 0.1 * factor, "p95_ms": 0.2 * factor, "p99_ms": 0.3 * factor},
+            "naive": {"p50_ms": 40.0 * factor, "p95_ms": 60.0 * factor},
+        }
+        for factor in (1, 10, 100)
+    ]
+    data = {
+        "machine": {
+            "cpu": "test cpu",
+            "cores": 2,
+            "python": "3.10",
+            "rapidfuzz": "3",
+            "load_average": [0.5, 0.5, 0.5],
+        },
+        "repeat": 3,
+        "target_p95_ms": 5.0,
+        "sizes": sizes,
+    }
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    section = bench.search_section(path)
+    assert "| 100x | 1,000 | 10,000 | 10.00 / 20.00 / 30.00 | 4000 / 6000 |" in section
