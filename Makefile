@@ -19,7 +19,7 @@ export ACTION_PORT ?= 5055
 # The classifier's features and the search come from bot/, so any change there retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval eval-nlu bench bench-search kb-report export-hsds clean
+.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval eval-nlu bench bench-search retention kb-report export-hsds clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ bench: install ## Load benchmark: the assistant against a bare Rasa baseline (Lo
 
 bench-search: install ## Knowledge-base search latency at 1x, 10x and 100x the real knowledge base (~5 min)
 	$(PY) scripts/bench_search.py --sizes 1,10,100
+
+retention: install ## Delete conversations older than CARREFOUR_RETENTION_DAYS days (default 30) from .run/trackers.db
+	$(PY) -m bot.tracker_store
 
 kb-report: install ## Knowledge-base coverage, languages, freshness, contacts; fails on a coverage hole
 	$(PY) -m bot.kb_report --out results/kb-report.md

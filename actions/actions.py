@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import assistant, places
+from bot import assistant, places, privacy
 from bot import constants as c
 from bot.contract import load_contract
 from bot.knowledge import KnowledgeBase, shared_knowledge
@@ -193,3 +193,4 @@ class ActionValidateSlotMappings(Action):
 knowledge()
 warm_up()
 places.warm_up()
+privacy.install_log_redaction()
