@@ -259,7 +259,8 @@ def running(bot: str) -> Iterator[Server]:
             )
             procs["rasa"] = _launch(
                 [RASA, "run", "--model", model, "--port", str(port), "--enable-api"]
-                + ["--auth-token", secrets.token_urlsafe(24)]
+                # Hex: a token starting with "-" would be read as an option.
+                + ["--auth-token=" + secrets.token_hex(24)]
                 + ["--endpoints", str(RUN / "endpoints.yml"), "--credentials", "credentials.yml"],
                 "rasa.log",
                 env,

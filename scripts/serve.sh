@@ -17,14 +17,14 @@ mkdir -p "$RUN"
 token() {
   # The HTTP API token: $RASA_TOKEN, or one generated once and kept in .run/token (not committed).
   if [ -n "${RASA_TOKEN:-}" ]; then echo "$RASA_TOKEN"; return; fi
-  [ -s "$RUN/token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > "$RUN/token"
+  [ -s "$RUN/token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_hex(24))' > "$RUN/token"
   cat "$RUN/token"
 }
 
 console_token() {
   # The agent console's token: $CARREFOUR_CONSOLE_TOKEN, or one generated once and kept in .run/console-token.
   if [ -n "${CARREFOUR_CONSOLE_TOKEN:-}" ]; then echo "$CARREFOUR_CONSOLE_TOKEN"; return; fi
-  [ -s "$RUN/console-token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$RUN/console-token"
+  [ -s "$RUN/console-token" ] || .venv/bin/python -c 'import secrets; print(secrets.token_hex(18))' > "$RUN/console-token"
   cat "$RUN/console-token"
 }
 
@@ -50,7 +50,7 @@ start() {
     >"$RUN/endpoints.yml"
   local cors=()
   [ -n "${CORS_ORIGINS:-}" ] && cors=(--cors "$CORS_ORIGINS")
-  CARREFOUR_CONSOLE_TOKEN=$(console_token) setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token "$auth" \
+  CARREFOUR_CONSOLE_TOKEN=$(console_token) setsid .venv/bin/rasa run --model "$MODEL" --port "$RASA_PORT" --enable-api --auth-token="$auth" \
     --endpoints "$RUN/endpoints.yml" --credentials "${CREDENTIALS:-credentials.yml}" "${cors[@]}" >"$RUN/rasa.log" 2>&1 &
   echo $! >"$RUN/rasa.pid"
   local waited=0
