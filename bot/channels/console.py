@@ -23,8 +23,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import guarded
-from bot.channels.rest import RefusedBody, WholeMessageOutputChannel, read_json
+from bot.channels.guard import guarded, stored_tracker
+from bot.channels.rest import (
+    RefusedBody,
+    WholeMessageOutputChannel,
+    payload_language,
+    read_json,
+    refuse,
+)
 from bot.console import agent_view
 from bot.constants import SLOT_PROVINCE
 from bot.hours import PROVINCE_ZONES
@@ -39,10 +45,6 @@ OPENAPI_FILE = REPO_ROOT / "docs" / "openapi" / "agent-console.yaml"
 MAX_TEXT_CHARS = 1000
 MAX_LOCATION_CHARS = 100
 CONVERSATION_PREFIX = "console-"
-
-
-def _error(reason: str, status: int) -> HTTPResponse:
-    return response.json({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
 
 
 def parse_request(body: Any) -> dict[str, Any] | str:
@@ -90,12 +92,7 @@ def authorized(header: str | None, token: str) -> bool:
 
 async def caller_zone(sender_id: str) -> str | None:
     """The time zone of the caller's province when the conversation knows it, else None."""
-    from sanic import Sanic
-
-    try:
-        tracker = await Sanic.get_app().ctx.agent.tracker_store.retrieve(sender_id)
-    except Exception:  # noqa: BLE001 - without a tracker the zone is simply unknown
-        return None
+    tracker = await stored_tracker(sender_id)
     province = tracker.get_slot(SLOT_PROVINCE) if tracker is not None else None
     return PROVINCE_ZONES.get(str(province)) if province else None
 
@@ -136,16 +133,16 @@ class AgentConsoleInput(InputChannel):
         @api.post("/referrals")
         async def referrals(request: Request) -> HTTPResponse:
             if self.token is None:
-                return _error(f"the agent console is disabled: set {TOKEN_ENV}", 503)
+                return refuse(f"the agent console is disabled: set {TOKEN_ENV}", 503)
             if not authorized(request.headers.get("authorization"), self.token):
-                return _error("a valid console token is required (Authorization: Bearer …)", 401)
+                return refuse("a valid console token is required (Authorization: Bearer …)", 401)
             try:
                 body = read_json(request, 8 * MAX_TEXT_CHARS)
             except RefusedBody as refused:
-                return _error(refused.reason, refused.status)
+                return refuse(refused.reason, refused.status)
             checked = parse_request(body)
             if isinstance(checked, str):
-                return _error(checked, 400)
+                return refuse(checked, 400)
             return await self._answer(handler, checked)
 
         return api
@@ -167,15 +164,12 @@ class AgentConsoleInput(InputChannel):
             )
         except CancelledError:
             logger.error("A console request timed out.")
-            return _error("the assistant did not answer in time", 504)
+            return refuse("the assistant did not answer in time", 504)
         except Exception:  # noqa: BLE001 - the agent gets a reason, the log the trace
             logger.exception("A console request could not be handled.")
-            return _error("the assistant could not answer", 500)
+            return refuse("the assistant could not answer", 500)
         messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
-        lang = next(
-            (m["custom"]["language"] for m in messages if "language" in (m.get("custom") or {})),
-            request["language"],
-        )
+        lang = payload_language(messages) or request["language"]
         card = agent_view(
             shared_knowledge(),
             messages,

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.constants import SLOT_OFFERED
 
@@ -39,16 +40,22 @@ def neutralize(text: str, offered: Iterable[str]) -> str:
     return stripped.lstrip("/").strip() or "?"
 
 
-async def offered_payloads(sender_id: str) -> list[str]:
-    """The payloads offered to ``sender_id`` in the assistant's last turn."""
+async def stored_tracker(sender_id: str) -> DialogueStateTracker | None:
+    """The conversation of ``sender_id`` as the server stored it; None without one."""
     from sanic import Sanic
 
     try:
-        agent = Sanic.get_app().ctx.agent
-        tracker = await agent.tracker_store.retrieve(sender_id)
-    except Exception:  # noqa: BLE001 - no tracker means nothing was offered
-        logger.debug("No tracker available to check offered payloads.")
-        return []
+        store = Sanic.get_app().ctx.agent.tracker_store
+        tracker: DialogueStateTracker | None = await store.retrieve(sender_id)
+    except Exception:  # noqa: BLE001 - no server or no store (tests) means no tracker
+        logger.debug("No tracker store available.")
+        return None
+    return tracker
+
+
+async def offered_payloads(sender_id: str) -> list[str]:
+    """The payloads offered to ``sender_id`` in the assistant's last turn."""
+    tracker = await stored_tracker(sender_id)
     if tracker is None:
         return []
     return list(tracker.get_slot(SLOT_OFFERED) or [])

@@ -22,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
+from bot.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,18 @@ class WholeMessageOutputChannel(CollectingOutputChannel):
             await self._persist_message(out)
 
 
-def _bad_request(reason: str, status: int = 400) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
+def payload_language(messages: list[dict[str, Any]]) -> str | None:
+    """The language the assistant answered in, as its payloads say; None without one."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("language") in LANGUAGES:
+            return str(custom["language"])
+    return None
+
+
+def refuse(reason: str, status: int = 400) -> HTTPResponse:
+    """A refused request: ``{"error": reason}``, never cached (the channels' one error shape)."""
+    return response.json({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
 
 
 class RefusedBody(ValueError):
@@ -113,13 +124,13 @@ class CarrefourRestInput(RestInput):
             try:
                 body = read_json(request, 4 * MAX_MESSAGE_CHARS, "the message")
             except RefusedBody as refused:
-                return _bad_request(refused.reason, refused.status)
+                return refuse(refused.reason, refused.status)
             checked = validate_body(body)
             if isinstance(checked, str):
-                return _bad_request(checked)
+                return refuse(checked)
             sender, text, metadata = checked
             if len(text) > MAX_MESSAGE_CHARS:
-                return _bad_request(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
+                return refuse(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
             collector = WholeMessageOutputChannel()
             try:
                 await handler(

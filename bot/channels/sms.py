@@ -28,7 +28,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import sms
 from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
-from bot.channels.rest import WholeMessageOutputChannel
+from bot.channels.rest import WholeMessageOutputChannel, payload_language, refuse
 from bot.knowledge import KnowledgeBase, shared_knowledge
 from bot.language import LANGUAGES, detect
 from bot.rendering import render
@@ -51,16 +51,11 @@ def twiml(parts: list[str]) -> HTTPResponse:
     return response.text(str(reply), content_type="text/xml; charset=utf-8")
 
 
-def _refuse(reason: str, status: int) -> HTTPResponse:
-    return response.json({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
-
-
 def _reply_language(messages: list[dict[str, Any]], fallback: str | None) -> str:
     """The language the assistant answered in: its payloads say so, else its words do."""
-    for message in messages:
-        custom = message.get("custom")
-        if isinstance(custom, dict) and custom.get("language") in LANGUAGES:
-            return str(custom["language"])
+    stated = payload_language(messages)
+    if stated is not None:
+        return stated
     if fallback in LANGUAGES:
         return str(fallback)
     lang, _, _ = detect(" ".join(str(m.get("text") or "") for m in messages))
@@ -132,9 +127,9 @@ class TwilioSmsInput(InputChannel):
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if self.token is None:
-                return _refuse(f"the SMS webhook is disabled: set {TOKEN_ENV}", 503)
+                return refuse(f"the SMS webhook is disabled: set {TOKEN_ENV}", 503)
             if len(request.body or b"") > MAX_BODY_BYTES:
-                return _refuse("the request is too large", 413)
+                return refuse("the request is too large", 413)
             try:
                 form = request.form if "form" in (request.content_type or "") else {}
             except Exception:  # noqa: BLE001 - sanic raises several types on a bad form
@@ -142,10 +137,10 @@ class TwilioSmsInput(InputChannel):
             signature = request.headers.get(SIGNATURE_HEADER)
             url = self.public_url or request.url
             if not signature or not RequestValidator(self.token).validate(url, form, signature):
-                return _refuse("a valid X-Twilio-Signature is required", 403)
+                return refuse("a valid X-Twilio-Signature is required", 403)
             sender, body = form.get("From"), form.get("Body")
             if not form or not sender or body is None:
-                return _refuse("send a form with 'From' and 'Body', as Twilio does", 400)
+                return refuse("send a form with 'From' and 'Body', as Twilio does", 400)
             try:
                 return await self._answer(handler, str(sender), str(body))
             except Exception as exc:  # noqa: BLE001 - the citizen gets a reply, never a trace
