@@ -19,7 +19,7 @@ export ACTION_PORT ?= 5055
 # The classifier's features and the search come from bot/, so any change there retrains.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots eval eval-nlu bench bench-search retention kb-report export-hsds clean
+.PHONY: help install validate train run shell test lint typecheck unit test-stories test-web browser screenshots test-cluster soak eval eval-nlu bench bench-search retention kb-report export-hsds clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -62,10 +62,19 @@ typecheck: install ## mypy
 	$(VENV)/bin/mypy
 
 unit: install ## Unit, property and parity tests (no Rasa server)
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not cluster"
 
 test-stories: validate train ## Conversation tests in both languages: NLU and actions (rasa test --e2e)
 	$(RASA) test core --stories tests/stories --model $(MODEL) --e2e --fail-on-prediction-errors --out results/core --quiet
+
+test-cluster: train ## Production profile on loopback (PostgreSQL, Redis, nginx, 2 Rasa + 2 action servers): state, failover, faults
+	@scripts/cluster.sh start
+	@trap 'scripts/cluster.sh stop' EXIT; CARREFOUR_REQUIRE_CLUSTER=1 $(PY) -m pytest -m cluster tests/cluster \
+		|| { tail -n 20 .run-cluster/*.log >&2; exit 1; }
+
+soak: train ## 50 conversations for 10 minutes against the loopback cluster, every message accounted for; writes docs/soak.md
+	@scripts/cluster.sh start
+	@trap 'scripts/cluster.sh stop' EXIT; $(PY) scripts/soak.py --conversations 50 --minutes 10
 
 eval: train ## Held-out evaluation through the REST channel, with thresholds; writes docs/evaluation.md
 	@scripts/serve.sh background
@@ -78,8 +87,10 @@ eval-nlu: install ## NLU 5-fold cross-validation per language, for the next make
 browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-# The web tests run the server with a Twilio token of their own, to text it as Twilio would.
-WEB_TEST_ENV = TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-local-test-token}
+# The web tests run the server with a Twilio token of their own, to text it as Twilio would,
+# and with the rate limits stated, so that the flood tests read the same ones as the server.
+WEB_TEST_ENV = TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-local-test-token} \
+	CARREFOUR_RATE_PER_MINUTE=$${CARREFOUR_RATE_PER_MINUTE:-30} CARREFOUR_RATE_BURST=$${CARREFOUR_RATE_BURST:-10}
 
 test-web: train install ## Widget, agent console and SMS against the running assistant: headless Chromium, axe-core
 	@command -v chromium >/dev/null || { echo "Chromium is missing: run 'make browser' (Debian's chromium package)." >&2; exit 1; }

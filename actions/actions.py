@@ -14,6 +14,7 @@ from bot import assistant, places, privacy
 from bot import constants as c
 from bot.contract import load_contract
 from bot.knowledge import KnowledgeBase, shared_knowledge
+from bot.knowledge_reload import install_sighup_handler
 from bot.language import decide_language, warm_up
 from bot.location import Location, parse_location
 from bot.nlu.classifier import OUTPUT_KEY
@@ -23,7 +24,12 @@ logger = logging.getLogger(__name__)
 
 
 def knowledge() -> KnowledgeBase:
-    """The knowledge base, loaded once per process (start-up fails on a bad file)."""
+    """The last good knowledge base: start-up fails on a bad file, a running server reloads.
+
+    Changed files are picked up at most every ``$CARREFOUR_KB_RELOAD_SECONDS`` and on
+    SIGHUP; a broken change is logged and the previous knowledge base kept (see
+    :mod:`bot.knowledge_reload`).
+    """
     return shared_knowledge()
 
 
@@ -79,10 +85,17 @@ def turn_from_tracker(tracker: Tracker) -> assistant.Turn:
 
 
 def dispatch(
-    dispatcher: CollectingDispatcher, reply: assistant.Reply, lang: str
+    dispatcher: CollectingDispatcher,
+    reply: assistant.Reply,
+    lang: str,
+    kb: KnowledgeBase | None = None,
 ) -> list[EventType]:
-    """Send a reply's messages and return its slot events."""
-    for message, text in zip(reply.messages, reply.texts(knowledge(), lang), strict=True):
+    """Send a reply's messages and return its slot events.
+
+    ``kb`` is the knowledge base the reply was built with: a reload in between must
+    not render one knowledge base's services with another's texts.
+    """
+    for message, text in zip(reply.messages, reply.texts(kb or knowledge(), lang), strict=True):
         if message.response:
             dispatcher.utter_message(response=message.response)
             continue
@@ -111,7 +124,8 @@ class _AssistantAction(Action, ABC):
     ) -> list[EventType]:
         """Answer the latest message."""
         turn = turn_from_tracker(tracker)
-        return dispatch(dispatcher, self.answer(knowledge(), turn), turn.lang)
+        kb = knowledge()
+        return dispatch(dispatcher, self.answer(kb, turn), turn.lang, kb)
 
 
 class ActionRoute(_AssistantAction):
@@ -191,6 +205,8 @@ class ActionValidateSlotMappings(Action):
 # What the first messages would otherwise pay for: the knowledge base, the language
 # detector, the towns of Canada.
 knowledge()
+# SIGHUP reloads the knowledge base (it would otherwise stop the server).
+install_sighup_handler()
 warm_up()
 places.warm_up()
 privacy.install_log_redaction()

@@ -382,6 +382,22 @@ def fallback(kb: KnowledgeBase, turn: Turn) -> Reply:
     return Reply([message], {c.SLOT_FALLBACKS: 0.0, c.SLOT_OFFERED: []})
 
 
+def unavailable(kb: KnowledgeBase, location: Location, lang: str) -> Reply:
+    """The reply when the assistant cannot answer now: the citizen's general line.
+
+    Args:
+        kb: The knowledge base.
+        location: Where the citizen lives, as far as is known.
+        lang: The reply's language.
+
+    Returns:
+        One message with the general line of the citizen's city, province or territory,
+        else 1 800 O-Canada, and its ``handoff`` payload.
+    """
+    contact = general_contact(kb, location)
+    return Reply([_contact_message(kb, contact, lang, c.MSG_UNAVAILABLE, "assistant_unavailable")])
+
+
 def _current(kb: KnowledgeBase, turn: Turn) -> Service | None:
     for service_id in turn.services:
         if service_id in kb.services:

@@ -12,7 +12,6 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -444,8 +443,13 @@ class _Reader:
         return value.strip()
 
 
+def knowledge_files(folder: Path) -> list[Path]:
+    """The YAML files of a knowledge folder, in the order they are loaded."""
+    return sorted(p for p in folder.rglob("*.yml") if p.is_file())
+
+
 def _iter_files(folder: Path) -> Iterator[Path]:
-    yield from sorted(p for p in folder.rglob("*.yml") if p.is_file())
+    yield from knowledge_files(folder)
 
 
 def _parse(path: Path) -> _Node:
@@ -861,10 +865,16 @@ def load_knowledge(folder: Path | None = None, contract: Contract | None = None)
     )
 
 
-@lru_cache(maxsize=1)
 def shared_knowledge() -> KnowledgeBase:
-    """The default knowledge base, loaded once per process and shared by its components."""
-    return load_knowledge()
+    """The default knowledge base shared by a process's components: the last good one.
+
+    The first call loads it and raises :class:`KnowledgeError` on a broken file; later
+    calls pick up changed files and SIGHUP (see :mod:`bot.knowledge_reload`).
+    """
+    # Imported here: the reloader is built on this module's loader.
+    from bot.knowledge_reload import shared_reloader
+
+    return shared_reloader().current()
 
 
 def load_for_command(folder: Path | None = None) -> KnowledgeBase | None:

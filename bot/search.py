@@ -441,8 +441,11 @@ class SearchIndex:
                 query = query + weight * np.maximum.reduceat(scratch[lemma_ids], offsets)
                 scratch[ids] = 0.0
         strength = np.where(sums[1] == 1, sums[2], 1.0)
-        phrase_cover = sums[0] / self._weight[groups] * strength
-        score = PHRASE_WEIGHT * phrase_cover + (1 - PHRASE_WEIGHT) * query / sum(query_weights)
+        # Numerators and denominators add the same weights in another order: a full
+        # cover can round to 1.0000000000000002, and scores are promised in [0, 1].
+        phrase_cover = np.minimum(sums[0] / self._weight[groups], 1.0) * strength
+        query_cover = np.minimum(query / sum(query_weights), 1.0)
+        score = np.minimum(PHRASE_WEIGHT * phrase_cover + (1 - PHRASE_WEIGHT) * query_cover, 1.0)
         return phrase_cover, score
 
     def _top_hits(

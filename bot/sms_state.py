@@ -5,8 +5,9 @@ not reveal who texted: whether the number sent STOP, its language, and the
 choices it was last offered (so that a reply of ``2`` means the second one).
 
 The key comes from ``SMS_STATE_KEY``, else is derived from ``TWILIO_AUTH_TOKEN``.
-Each call opens its own short sqlite connection, which is enough for one server
-process (sqlite serializes the writes).
+The store is a SQLite file (``SMS_STATE_DB``, default ``.run/sms.db``) for one server,
+or the database at ``SMS_STATE_URL`` (PostgreSQL in the production profile) shared by
+every Rasa server, so that a reply of ``2`` may reach another server than the list.
 """
 
 from __future__ import annotations
@@ -15,28 +16,32 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.paths import REPO_ROOT
 
 DB_ENV = "SMS_STATE_DB"
+URL_ENV = "SMS_STATE_URL"
 KEY_ENV = "SMS_STATE_KEY"
 TOKEN_ENV = "TWILIO_AUTH_TOKEN"
 DEFAULT_DB = REPO_ROOT / ".run" / "sms.db"
 SENDER_PREFIX = "sms-"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sms_number (
-    number_hash TEXT PRIMARY KEY,
-    stopped INTEGER NOT NULL DEFAULT 0,
-    language TEXT,
-    offered TEXT NOT NULL DEFAULT '[]',
-    updated TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+_METADATA = sa.MetaData()
+NUMBERS = sa.Table(
+    "sms_number",
+    _METADATA,
+    sa.Column("number_hash", sa.String(64), primary_key=True),
+    sa.Column("stopped", sa.Boolean, nullable=False, default=False),
+    sa.Column("language", sa.String(8)),
+    sa.Column("offered", sa.Text, nullable=False, default="[]"),
+    sa.Column("updated", sa.DateTime, nullable=False, server_default=sa.func.now()),
 )
-"""
+_UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass
@@ -79,25 +84,33 @@ def sender_id(digest: str) -> str:
 
 
 class SmsState:
-    """The sqlite store of :class:`NumberState`, keyed by :func:`number_hash`."""
+    """The store of :class:`NumberState`, keyed by :func:`number_hash`."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
-        """Use ``path``, else ``$SMS_STATE_DB``, else ``.run/sms.db``; create it if needed."""
-        self.path = Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute(_SCHEMA)
+    def __init__(self, path: Path | str | None = None, url: str | None = None) -> None:
+        """Use ``url`` or ``$SMS_STATE_URL``, else the SQLite file ``path`` or ``$SMS_STATE_DB``.
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        The table is created if needed.
+
+        Raises:
+            ValueError: For a database other than SQLite or PostgreSQL.
+        """
+        url = url or (None if path else os.environ.get(URL_ENV))
+        if url is None:
+            file = Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{file}"
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name not in _UPSERTS:
+            raise ValueError(f"{URL_ENV}: use SQLite or PostgreSQL, not {self.engine.dialect.name}")
+        _METADATA.create_all(self.engine, checkfirst=True)
 
     def get(self, digest: str) -> NumberState:
         """The state of a number (a fresh one if it never texted)."""
-        with closing(self._connect()) as db:
-            row = db.execute(
-                "SELECT stopped, language, offered FROM sms_number WHERE number_hash = ?",
-                (digest,),
-            ).fetchone()
+        query = sa.select(NUMBERS.c.stopped, NUMBERS.c.language, NUMBERS.c.offered).where(
+            NUMBERS.c.number_hash == digest
+        )
+        with self.engine.connect() as db:
+            row = db.execute(query).fetchone()
         if row is None:
             return NumberState()
         offered = json.loads(row[2] or "[]")
@@ -105,12 +118,12 @@ class SmsState:
 
     def put(self, digest: str, state: NumberState) -> None:
         """Store the state of a number."""
-        with closing(self._connect()) as db, db:
-            db.execute(
-                "INSERT INTO sms_number (number_hash, stopped, language, offered, updated) "
-                "VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP) "
-                "ON CONFLICT(number_hash) DO UPDATE SET stopped = excluded.stopped, "
-                "language = excluded.language, offered = excluded.offered, "
-                "updated = CURRENT_TIMESTAMP",
-                (digest, int(state.stopped), state.language, json.dumps(state.offered)),
-            )
+        values = {
+            "stopped": state.stopped,
+            "language": state.language,
+            "offered": json.dumps(state.offered),
+            "updated": sa.func.now(),
+        }
+        insert = _UPSERTS[self.engine.dialect.name](NUMBERS).values(number_hash=digest, **values)
+        with self.engine.begin() as db:
+            db.execute(insert.on_conflict_do_update(index_elements=["number_hash"], set_=values))

@@ -11,10 +11,11 @@ unredacted message in memory; the actions read the previous turns only through
 slots (province, municipality, postal FSA...), which redaction keeps.
 
 Retention, from a shell (the default number of days is ``$CARREFOUR_RETENTION_DAYS``,
-else 30; the default database is ``$CARREFOUR_RUN_DIR/trackers.db``, else
-``.run/trackers.db``)::
+else 30; the default database is ``$CARREFOUR_RETENTION_URL`` (any SQLAlchemy URL:
+PostgreSQL in the production profile), else the SQLite file
+``$CARREFOUR_RUN_DIR/trackers.db``, else ``.run/trackers.db``)::
 
-    python -m bot.tracker_store --older-than-days 30 [--db .run/trackers.db]
+    python -m bot.tracker_store --older-than-days 30 [--db .run/trackers.db | --url URL]
 
 deletes every conversation whose last event is older than that.
 """
@@ -39,6 +40,7 @@ from bot import rasa_speedups
 from bot.privacy import install_log_redaction, redact, redact_value
 
 RETENTION_ENV = "CARREFOUR_RETENTION_DAYS"
+URL_ENV = "CARREFOUR_RETENTION_URL"
 DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86400
 
@@ -144,22 +146,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"retention period in days (default: ${RETENTION_ENV}, else "
         f"{DEFAULT_RETENTION_DAYS})",
     )
-    parser.add_argument(
-        "--db", default=_default_db(), help="the SQLite file (default: %(default)s)"
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", help=f"the SQLite file (default: {_default_db()})")
+    where.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV),
+        help=f"the database as a SQLAlchemy URL, e.g. postgresql://... (default: ${URL_ENV}); "
+        "prefer the variable: a password on the command line is visible to other users",
     )
     args = parser.parse_args(argv)
     if args.older_than_days < 0:
         parser.error("--older-than-days must not be negative")
-    if not os.path.exists(args.db):
-        print(f"No tracker store at {args.db}.", file=sys.stderr)
-        return 1
-    engine = sa.create_engine(f"sqlite:///{args.db}")
+    if args.db or not args.url:
+        db = args.db or _default_db()
+        if not os.path.exists(db):
+            print(f"No tracker store at {db}.", file=sys.stderr)
+            return 1
+        url, shown = f"sqlite:///{db}", db
+    else:
+        url = args.url
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    engine = sa.create_engine(url)
     try:
         deleted = delete_older_than(engine, args.older_than_days)
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"Could not delete from {shown}: {type(exc).__name__}.", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     days = args.older_than_days
-    print(f"Deleted {deleted} conversation(s) older than {days:g} days from {args.db}.")
+    print(f"Deleted {deleted} conversation(s) older than {days:g} days from {shown}.")
     return 0
 
 

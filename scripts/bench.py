@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import secrets
 import signal
 import statistics
@@ -32,7 +31,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.baseline import write_baseline  # noqa: E402
+from bench.machine import machine_info, rss_mb  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
 RUN = ROOT / ".run-bench"
@@ -175,37 +174,6 @@ def wait_until_up(urls: list[str], started: float, procs: list[subprocess.Popen[
             raise RuntimeError(f"no answer from {urls} within {STARTUP_TIMEOUT_S:.0f} s")
         time.sleep(0.2)
     return time.perf_counter() - started
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and all its child processes, from ``/proc``."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of ``pid`` and its children, in MB."""
-    total_kb = 0
-    for each in descendants(pid):
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
 
 
 @dataclass
@@ -384,24 +352,7 @@ def summarize(repeats: list[Repeat], users: list[int]) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    """The machine and software versions the numbers were measured on."""
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    mem_kb = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    os_name = "unknown"
-    for line in Path("/etc/os-release").read_text().splitlines():
-        if line.startswith("PRETTY_NAME="):
-            os_name = line.split("=", 1)[1].strip('"')
+    """The machine and software versions the numbers were measured on, with Locust's."""
     locust_version = "not installed"
     if (VENV / "bin" / "python").exists():
         locust_version = subprocess.run(
@@ -410,16 +361,7 @@ def machine() -> dict[str, Any]:
             text=True,
             check=False,
         ).stdout.strip()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "ram_gb": round(mem_kb / 1024 / 1024, 1),
-        "os": f"{os_name} (Linux {platform.release()})",
-        "python": platform.python_version(),
-        "rasa": metadata.version("rasa"),
-        "rasa_sdk": metadata.version("rasa-sdk"),
-        "locust": locust_version,
-    }
+    return {**machine_info(), "locust": locust_version}
 
 
 def ratio(a: float, b: float) -> float | None:

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bench.baseline import DEFAULT_RESPONSE, FALLBACK_INTENT, write_baseline
+from bench.machine import descendants, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,9 +119,9 @@ def test_summary_takes_medians_and_report_has_every_figure(
     assert (tmp_path / "plot.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_memory_is_read_from_proc(bench: ModuleType) -> None:
-    assert os.getpid() in bench.descendants(os.getpid())
-    assert bench.rss_mb(os.getpid()) > 0
+def test_memory_is_read_from_proc() -> None:
+    assert os.getpid() in descendants(os.getpid())
+    assert rss_mb(os.getpid()) > 0
 
 
 def test_sqlite_tracker_store_keeps_connections_and_logs_ahead(tmp_path: Path) -> None:

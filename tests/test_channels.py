@@ -117,3 +117,20 @@ def test_interface_labels_exist_in_both_languages(kb, prefix):
     texts = interface_texts(kb, prefix)
     assert texts["en"] and set(texts["en"]) == set(texts["fr"])
     assert all(texts["en"][k] and texts["fr"][k] for k in texts["en"])
+
+
+@pytest.mark.parametrize(
+    ("configured", "allowed"),
+    [
+        (None, None),
+        ([], None),
+        ("", None),
+        (["https://www.ontario.ca/"], ["https://www.ontario.ca"]),
+        ("https://a.gc.ca https://b.gc.ca", ["https://a.gc.ca", "https://b.gc.ca"]),
+        (["https://a.gc.ca", "*"], "*"),
+    ],
+)
+def test_the_widget_socket_allows_only_the_configured_sites(configured, allowed):
+    from bot.channels.socketio import allowed_origins
+
+    assert allowed_origins(configured) == allowed

@@ -1,10 +1,11 @@
-"""Location parsing: names in both languages, abbreviations, cities, postal codes."""
+"""Location parsing: names in both languages, abbreviations, cities, postal codes.
+
+Any text, however odd, is in test_no_crash.
+"""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bot.location import Location, parse_location
 
@@ -63,13 +64,3 @@ def test_only_the_fsa_is_kept(parse):
     found = parse("H2X 1Y4")
     assert found.fsa == "H2X"
     assert "1Y4" not in repr(found)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300))
-def test_never_crashes(kb, text):
-    found = parse_location(text, kb.contract, kb.fsa_cities)
-    if found.municipality:
-        assert kb.contract.jurisdictions[found.municipality].province == found.province
-    if found.province:
-        assert found.province in kb.contract.provinces

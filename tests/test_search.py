@@ -1,4 +1,4 @@
-"""Search over the knowledge base: typos, SMS spelling, both languages, never crashes."""
+"""Search over the knowledge base: typos, SMS spelling, both languages (any text: test_no_crash)."""
 
 from __future__ import annotations
 
@@ -64,13 +64,6 @@ def test_short_tokens_match_exactly():
         [("ei", Target("kind", "employment-insurance")), ("en", Target("kind", "x"))]
     )
     assert [h.target.code for h in index.search("ei")] == ["employment-insurance"]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=200))
-def test_never_crashes(index, text):
-    for hit in index.search(text):
-        assert 0.0 <= hit.score <= 1.0
 
 
 def exhaustive_scores(index, query):

@@ -420,7 +420,7 @@ def test_a_language_keyword_is_stored_and_sent_as_metadata(sms_app, kb):
 def test_the_number_is_not_stored_in_clear(sms_app):
     app, _, state = sms_app
     _sms(app, "FR")
-    dump = "\n".join(sqlite3.connect(state.path).iterdump())
+    dump = "\n".join(sqlite3.connect(state.engine.url.database).iterdump())
     assert "5555550100" not in dump and "'fr'" in dump
 
 

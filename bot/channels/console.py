@@ -3,7 +3,9 @@
 An agent types what a caller says; the assistant answers as it would the citizen
 (same understanding, same routing), and :mod:`bot.console` turns its reply into
 the transfer card. The API is protected by a bearer token taken from the
-environment (``CARREFOUR_CONSOLE_TOKEN``); without one it is disabled.
+environment (``CARREFOUR_CONSOLE_TOKEN``); without one it is disabled. What the
+agent types is cleaned like any citizen's text (:mod:`bot.sanitize`), and each
+caller's conversation is rate-limited (:mod:`bot.rate_limit`, 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.channels.rest import (
     payload_language,
     read_json,
     refuse,
+    too_many,
 )
 from bot.console import agent_view
 from bot.constants import SLOT_PROVINCE
@@ -37,6 +40,8 @@ from bot.hours import PROVINCE_ZONES
 from bot.knowledge import shared_knowledge
 from bot.language import LANGUAGES
 from bot.paths import REPO_ROOT
+from bot.rate_limit import RateLimiter
+from bot.sanitize import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +65,13 @@ def parse_request(body: Any) -> dict[str, Any] | str:
         return "the body must be a JSON object with 'text' and 'language'"
     text, lang = body.get("text"), body.get("language")
     location, conversation = body.get("location"), body.get("conversation_id")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return "'text' (what the caller said) is required"
     if len(text) > MAX_TEXT_CHARS:
         return f"'text' is longer than {MAX_TEXT_CHARS} characters"
+    text = clean_text(text)
+    if not text.strip():
+        return "'text' (what the caller said) is required"
     if lang not in LANGUAGES:
         return "'language' must be 'en' or 'fr' (the caller's language)"
     if location is not None and (
@@ -79,9 +87,15 @@ def parse_request(body: Any) -> dict[str, Any] | str:
     return {
         "text": text.strip(),
         "language": lang,
-        "location": (location or "").strip() or None,
+        "location": clean_text(location or "").strip() or None,
         "conversation_id": conversation or uuid.uuid4().hex,
     }
+
+
+def text_too_long(body: Any) -> bool:
+    """Whether a request is refused for its size (413) rather than its shape (400)."""
+    text = body.get("text") if isinstance(body, dict) else None
+    return isinstance(text, str) and len(text) > MAX_TEXT_CHARS
 
 
 def authorized(header: str | None, token: str) -> bool:
@@ -100,9 +114,15 @@ async def caller_zone(sender_id: str) -> str | None:
 class AgentConsoleInput(InputChannel):
     """The JSON API behind the agent console page (the page itself is served by the web channel)."""
 
-    def __init__(self, token: str | None) -> None:
-        """Protect the API with ``token``; ``None`` disables it."""
+    def __init__(self, token: str | None, rate_limiter: RateLimiter | None = None) -> None:
+        """Protect the API with ``token`` (``None`` disables it); limit with ``rate_limiter``.
+
+        Args:
+            token: The console token.
+            rate_limiter: The per-conversation limiter (default: from the environment).
+        """
         self.token = token
+        self.rate_limiter = rate_limiter
 
     @classmethod
     def name(cls) -> str:
@@ -124,6 +144,7 @@ class AgentConsoleInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``POST /api/referrals`` and ``GET /api/openapi.yaml``."""
         handler = guarded(on_new_message)
+        limiter = self.rate_limiter if self.rate_limiter is not None else RateLimiter()
         api = Blueprint("carrefour_console_api", __name__)
 
         @api.get("/openapi.yaml")
@@ -142,7 +163,11 @@ class AgentConsoleInput(InputChannel):
                 return refuse(refused.reason, refused.status)
             checked = parse_request(body)
             if isinstance(checked, str):
-                return refuse(checked, 400)
+                return refuse(checked, 413 if text_too_long(body) else 400)
+            # One bucket per caller: the token is shared by the agents, the id is the call's.
+            decision = limiter.check(f"{self.token}:{checked['conversation_id']}")
+            if not decision.allowed:
+                return too_many(decision)
             return await self._answer(handler, checked)
 
         return api

@@ -2,7 +2,9 @@
 
 Differences from Rasa's own REST channel:
 
-- bad requests get a 400 (or 413) with a reason, never a stack trace;
+- bad requests get a 400 (413, 415) with a reason, never a stack trace;
+- the text is cleaned (controls, NFKC, homoglyphs: :mod:`bot.sanitize`) before it is checked;
+- a sender that sends too fast gets a 429 with ``Retry-After`` (:mod:`bot.rate_limit`);
 - ``/intent`` commands are refused unless the assistant offered them;
 - each bot message arrives whole, with its ``custom`` payload next to its ``text``
   (Rasa's channel splits text on blank lines and sends the payload separately).
@@ -21,8 +23,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
+from bot.channels.guard import MAX_MESSAGE_CHARS, MSG_EMPTY, guarded, input_problem
 from bot.language import LANGUAGES
+from bot.rate_limit import Decision, RateLimiter
+from bot.sanitize import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +53,21 @@ def payload_language(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def refuse(reason: str, status: int = 400) -> HTTPResponse:
+def refuse(reason: str, status: int = 400, headers: dict[str, str] | None = None) -> HTTPResponse:
     """A refused request: ``{"error": reason}``, never cached (the channels' one error shape)."""
-    return response.json({"error": reason}, status=status, headers={"Cache-Control": "no-store"})
+    return response.json(
+        {"error": reason}, status=status, headers={"Cache-Control": "no-store", **(headers or {})}
+    )
+
+
+def too_many(decision: Decision) -> HTTPResponse:
+    """The 429 answer to a sender over its rate limit, with ``Retry-After`` in seconds."""
+    seconds = decision.retry_after_seconds
+    return refuse(
+        f"too many messages from this sender: retry in {seconds} s",
+        429,
+        {"Retry-After": str(seconds)},
+    )
 
 
 class RefusedBody(ValueError):
@@ -73,6 +89,10 @@ def read_json(request: Request, max_bytes: int, what: str = "the request") -> An
         raise RefusedBody(f"send {what} as application/json", 415)
     if len(request.body or b"") > max_bytes:
         raise RefusedBody("the request is too large", 413)
+    try:
+        (request.body or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RefusedBody("the body is not valid UTF-8") from exc
     try:
         return request.json
     except Exception as exc:  # noqa: BLE001 - sanic raises several types on bad JSON
@@ -105,6 +125,9 @@ def validate_body(body: Any) -> tuple[str, str, dict[str, Any] | None] | str:
 class CarrefourRestInput(RestInput):
     """Rasa's REST channel with validation, intent-injection guard and whole messages."""
 
+    # Set before :meth:`blueprint` to inject one (tests); default: from the environment.
+    rate_limiter: RateLimiter | None = None
+
     @classmethod
     def name(cls) -> str:
         """Served at ``/webhooks/rest/``, like Rasa's own REST channel."""
@@ -113,6 +136,7 @@ class CarrefourRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """The health and webhook routes."""
         handler = guarded(on_new_message)
+        limiter = self.rate_limiter if self.rate_limiter is not None else RateLimiter()
         hook = Blueprint("carrefour_rest_webhook", __name__)
 
         @hook.route("/", methods=["GET"])
@@ -128,9 +152,16 @@ class CarrefourRestInput(RestInput):
             checked = validate_body(body)
             if isinstance(checked, str):
                 return refuse(checked)
-            sender, text, metadata = checked
-            if len(text) > MAX_MESSAGE_CHARS:
+            sender, raw, metadata = checked
+            text = clean_text(raw) if len(raw) <= MAX_MESSAGE_CHARS else raw
+            problem = input_problem(text)
+            if problem == MSG_EMPTY:
+                return refuse("'message' is empty (or only control characters)")
+            if problem is not None:
                 return refuse(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
+            decision = limiter.check(sender)
+            if not decision.allowed:
+                return too_many(decision)
             collector = WholeMessageOutputChannel()
             try:
                 await handler(

@@ -5,6 +5,12 @@ in ``X-Twilio-Signature``; the reply is TwiML, one ``<Message>`` per SMS.
 
 - The signature is checked with Twilio's own validator against the public URL
   (``TWILIO_WEBHOOK_URL`` behind a proxy, else the request's URL): 403 otherwise.
+- Only ``application/x-www-form-urlencoded`` bodies are read (415 otherwise).
+- The text is cleaned (:mod:`bot.sanitize`); a body over 1,600 characters (Twilio's
+  own maximum) gets a short "too long" answer instead of reaching the assistant.
+- A number texting too fast (:mod:`bot.rate_limit`, keyed by its hash) gets one short
+  answer, then empty TwiML until the limit allows it again (a reply costs money).
+  STOP is always honoured, whatever the rate.
 - STOP/ARRÊT, START/DÉBUT, HELP/AIDE and EN/FR are answered here, without the assistant.
 - Choices are sent as a numbered list; a reply of ``2`` sends the second choice's payload.
 - Replies are plain text, split so that each SMS takes at most three segments.
@@ -18,10 +24,11 @@ import os
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -31,7 +38,9 @@ from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
 from bot.channels.rest import WholeMessageOutputChannel, payload_language, refuse
 from bot.knowledge import KnowledgeBase, shared_knowledge
 from bot.language import LANGUAGES, detect
+from bot.rate_limit import RateLimiter
 from bot.rendering import render
+from bot.sanitize import clean_text
 from bot.sms_state import NumberState, SmsState, number_hash, sender_id, state_key
 
 logger = logging.getLogger(__name__)
@@ -40,7 +49,12 @@ TOKEN_ENV = "TWILIO_AUTH_TOKEN"
 URL_ENV = "TWILIO_WEBHOOK_URL"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_BODY_BYTES = 16_000
+# Twilio delivers at most 1,600 characters (ten concatenated segments) in Body.
+SMS_MAX_CHARS = 1600
 DEFAULT_LANGUAGE = "en"
+FORM_TYPE = "application/x-www-form-urlencoded"
+# Language detection only needs the start of a long message.
+_DETECT_CHARS = 500
 
 
 def twiml(parts: list[str]) -> HTTPResponse:
@@ -49,6 +63,19 @@ def twiml(parts: list[str]) -> HTTPResponse:
     for part in parts:
         reply.message(part)
     return response.text(str(reply), content_type="text/xml; charset=utf-8")
+
+
+def read_form(body: bytes) -> RequestParameters | None:
+    """The fields of a url-encoded body, blank ones included; None when it is not UTF-8.
+
+    Twilio signs every field it posts, an empty ``Body`` (a picture without text)
+    too, so a blank field must be kept for the signature to match.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return RequestParameters(parse_qs(text, keep_blank_values=True))
 
 
 def _reply_language(messages: list[dict[str, Any]], fallback: str | None) -> str:
@@ -72,6 +99,7 @@ class TwilioSmsInput(InputChannel):
         confirm_opt_out: bool = False,
         state: SmsState | None = None,
         kb: KnowledgeBase | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         """Sign-check with ``token`` (``None`` disables the webhook).
 
@@ -82,12 +110,14 @@ class TwilioSmsInput(InputChannel):
                 account's own opt-out handling is turned off).
             state: The per-number store (default: :class:`SmsState` at ``$SMS_STATE_DB``).
             kb: The knowledge base (default: the shared one).
+            rate_limiter: The per-number limiter (default: from the environment).
         """
         self.token = token
         self.public_url = public_url
         self.confirm_opt_out = confirm_opt_out
         self._state = state
         self._kb = kb
+        self._limiter = rate_limiter
 
     @classmethod
     def name(cls) -> str:
@@ -111,6 +141,13 @@ class TwilioSmsInput(InputChannel):
         return self._state
 
     @property
+    def limiter(self) -> RateLimiter:
+        """The per-number rate limiter, made from the environment on first use."""
+        if self._limiter is None:
+            self._limiter = RateLimiter()
+        return self._limiter
+
+    @property
     def kb(self) -> KnowledgeBase:
         """The knowledge base that holds the SMS messages."""
         return self._kb or shared_knowledge()
@@ -118,6 +155,7 @@ class TwilioSmsInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook`` (Twilio's incoming messages)."""
         handler = guarded(on_new_message)
+        _ = self.limiter  # made now, so that a bad setting shows in the log at start-up
         hook = Blueprint("carrefour_twilio_webhook", __name__)
 
         @hook.route("/", methods=["GET"])
@@ -130,10 +168,11 @@ class TwilioSmsInput(InputChannel):
                 return refuse(f"the SMS webhook is disabled: set {TOKEN_ENV}", 503)
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return refuse("the request is too large", 413)
-            try:
-                form = request.form if "form" in (request.content_type or "") else {}
-            except Exception:  # noqa: BLE001 - sanic raises several types on a bad form
-                form = {}
+            if FORM_TYPE not in (request.content_type or "").lower():
+                return refuse(f"send the message as {FORM_TYPE}, as Twilio does", 415)
+            form = read_form(request.body or b"")
+            if form is None:
+                return refuse("the form is not valid UTF-8", 400)
             signature = request.headers.get(SIGNATURE_HEADER)
             url = self.public_url or request.url
             if not signature or not RequestValidator(self.token).validate(url, form, signature):
@@ -167,18 +206,37 @@ class TwilioSmsInput(InputChannel):
     ) -> HTTPResponse:
         digest = number_hash(number, state_key(self.token))
         state = self.state.get(digest)
-        word = sms.keyword(body)
+        too_long = len(body) > SMS_MAX_CHARS
+        text = body if too_long else clean_text(body)
+        word = None if too_long else sms.keyword(text)
+        if word == "stop":  # an opt-out is honoured whatever the rate
+            return self._keyword(digest, state, word, sms.keyword_language(text))
+        decision = self.limiter.check(digest)
+        if not decision.allowed:
+            if state.stopped or not decision.notify:
+                return twiml([])
+            return self._say("sms_rate_limited", self._language(state, text))
         if word is not None:
-            return self._keyword(digest, state, word, sms.keyword_language(body))
+            return self._keyword(digest, state, word, sms.keyword_language(text))
         if state.stopped:
             return twiml([])
-        if not body.strip():
+        if too_long:
+            return self._say("sms_too_long", self._language(state, text))
+        if not text.strip():
             return self._say("sms_help", state.language or DEFAULT_LANGUAGE)
         try:
-            return await self._converse(handler, digest, state, body)
+            return await self._converse(handler, digest, state, text)
         except (Exception, CancelledError) as exc:
             logger.error("An SMS could not be answered (%s).", type(exc).__name__)
             return self._error_reply(state.language)
+
+    @staticmethod
+    def _language(state: NumberState, text: str) -> str:
+        """The number's language, else the one ``text`` is written in, else English."""
+        if state.language in LANGUAGES:
+            return str(state.language)
+        lang, _, _ = detect(text[:_DETECT_CHARS])
+        return lang or DEFAULT_LANGUAGE
 
     def _keyword(
         self, digest: str, state: NumberState, word: str, written_in: str | None

@@ -6,15 +6,22 @@ Differences from Rasa's own socket.io channel:
   ``bot_uttered`` event (Rasa's splits text on blank lines and cannot emit a
   ``custom`` payload that is not shaped like its own arguments);
 - ``/intent`` text only works for the buttons the assistant offered;
-- malformed events are dropped with a log line, never an exception in the server.
+- the text is cleaned (:mod:`bot.sanitize`); an empty or too long message, and a
+  session sending too fast (:mod:`bot.rate_limit`), get a short answer in the
+  conversation's language instead of reaching the assistant (a flood: one answer,
+  then silence until the sender slows down);
+- malformed events (not an object, no text, a bad session id or metadata: never
+  sent by the widget) are dropped with a log line, never an exception in the server.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -24,16 +31,46 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
+from bot.channels.guard import (
+    MAX_MESSAGE_CHARS,
+    MSG_EMPTY,
+    MSG_RATE_LIMITED,
+    conversation_language,
+    guarded,
+    input_problem,
+)
+from bot.knowledge import KnowledgeBase, shared_knowledge
+from bot.rate_limit import RateLimiter
+from bot.rendering import render
+from bot.sanitize import clean_text
 
 logger = logging.getLogger(__name__)
 
+ORIGINS_ENV = "CARREFOUR_WIDGET_ORIGINS"
 MESSAGE_KEYS = ("text", "buttons", "image", "attachment", "custom")
 
 
 def whole_message(message: dict[str, Any]) -> dict[str, Any]:
     """Keep the parts of a bot message a client renders, dropping the empty ones."""
     return {key: message[key] for key in MESSAGE_KEYS if message.get(key)}
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    """A well-formed ``user_uttered`` event.
+
+    Attributes:
+        text: The cleaned text (:func:`bot.sanitize.clean_text`).
+        session_id: The widget's session, if it sent one.
+        metadata: The message metadata (the widget sends ``language``).
+        problem: The message to answer instead of the assistant (empty or too
+            long text, see :func:`bot.channels.guard.input_problem`), else None.
+    """
+
+    text: str
+    session_id: str | None
+    metadata: dict[str, Any]
+    problem: str | None = None
 
 
 def parse_user_event(data: Any, metadata_key: str) -> tuple[str, str | None, dict[str, Any]] | str:
@@ -44,15 +81,30 @@ def parse_user_event(data: Any, metadata_key: str) -> tuple[str, str | None, dic
         metadata_key: The key that holds the message metadata.
 
     Returns:
-        ``(text, session_id, metadata)``, or why the event is dropped.
+        ``(text, session_id, metadata)``, or why the event is not for the assistant.
+    """
+    event = read_user_event(data, metadata_key)
+    if isinstance(event, str):
+        return event
+    if event.problem == MSG_EMPTY:
+        return "no message text"
+    if event.problem is not None:
+        return "the message is too long"
+    return event.text, event.session_id, event.metadata
+
+
+def read_user_event(data: Any, metadata_key: str) -> UserEvent | str:
+    """Read a ``user_uttered`` event: a :class:`UserEvent`, or why it is dropped unanswered.
+
+    Args:
+        data: The event's data, as the client sent it.
+        metadata_key: The key that holds the message metadata.
     """
     if not isinstance(data, dict):
         return "the event is not an object"
-    text = data.get("message")
-    if not isinstance(text, str) or not text.strip():
+    raw = data.get("message")
+    if not isinstance(raw, str):
         return "no message text"
-    if len(text) > MAX_MESSAGE_CHARS:
-        return "the message is too long"
     session_id = data.get("session_id")
     if session_id is not None and (not isinstance(session_id, str) or len(session_id) > 128):
         return "the session id is not a short string"
@@ -64,7 +116,28 @@ def parse_user_event(data: Any, metadata_key: str) -> tuple[str, str | None, dic
             return "the metadata is not JSON"
     if not isinstance(metadata, dict):
         return "the metadata is not an object"
-    return text, session_id, metadata
+    # Cleaning is linear, but a message over the limit is refused before any work.
+    text = clean_text(raw) if len(raw) <= MAX_MESSAGE_CHARS else raw
+    return UserEvent(text, session_id, metadata, input_problem(text))
+
+
+def allowed_origins(configured: Any) -> list[str] | str | None:
+    """The pages allowed to open the widget's socket, for python-socketio.
+
+    Args:
+        configured: ``$CARREFOUR_WIDGET_ORIGINS`` (origins separated by spaces) or the
+            ``cors_allowed_origins`` list of ``credentials.yml``.
+
+    Returns:
+        The listed origins; ``"*"`` (any page) only when ``*`` is listed; None (the
+        server's own pages only) when nothing is listed.
+    """
+    if isinstance(configured, str):
+        configured = configured.split()
+    origins = [str(o).strip().rstrip("/") for o in configured or [] if str(o).strip()]
+    if "*" in origins:
+        return "*"
+    return origins or None
 
 
 class WholeMessageSocketOutput(SocketIOOutput):
@@ -87,7 +160,7 @@ class CarrefourSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CarrefourSocketIOInput:
-        """Rasa's options, plus ``cors_allowed_origins`` (a list; empty allows any page)."""
+        """Rasa's options, plus ``cors_allowed_origins`` (see :func:`allowed_origins`)."""
         credentials = credentials or {}
         channel = cls(
             credentials.get("user_message_evt", "user_uttered"),
@@ -99,10 +172,15 @@ class CarrefourSocketIOInput(SocketIOInput):
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "customData"),
         )
-        channel.cors_allowed_origins = list(credentials.get("cors_allowed_origins") or [])
+        channel.cors_allowed_origins = allowed_origins(
+            os.environ.get(ORIGINS_ENV) or credentials.get("cors_allowed_origins")
+        )
         return channel
 
-    cors_allowed_origins: list[str] = []
+    cors_allowed_origins: list[str] | str | None = None
+    # Set before :meth:`blueprint` to inject them (tests); default: environment, shared KB.
+    rate_limiter: RateLimiter | None = None
+    knowledge: KnowledgeBase | None = None
 
     def get_output_channel(self) -> WholeMessageSocketOutput | None:
         """The output channel for messages sent outside a conversation turn."""
@@ -113,6 +191,7 @@ class CarrefourSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its health route."""
         handler = guarded(on_new_message)
+        limiter = self.rate_limiter if self.rate_limiter is not None else RateLimiter()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
         hook = SocketBlueprint(sio, self.socketio_path, "carrefour_socketio", __name__)
         self.sio = sio
@@ -126,7 +205,7 @@ class CarrefourSocketIOInput(SocketIOInput):
             return self._authorized(auth)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             wanted = data.get("session_id") if isinstance(data, dict) else None
             valid = isinstance(wanted, str) and 0 < len(wanted) <= 128
             session_id = wanted if valid else uuid.uuid4().hex
@@ -135,25 +214,57 @@ class CarrefourSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
-            checked = parse_user_event(data, self.metadata_key or "metadata")
-            if isinstance(checked, str):
-                logger.info("Dropped a socket.io event: %s.", checked)
+        async def handle_message(sid: str, data: Any = None) -> None:
+            # ``data`` defaults: a client may emit the event with no argument at all.
+            event = read_user_event(data, self.metadata_key or "metadata")
+            if isinstance(event, str):
+                logger.info("Dropped a socket.io event: %s.", event)
                 return
-            text, session_id, metadata = checked
+            session_id = event.session_id
             if self.session_persistence and not session_id:
                 logger.info("Dropped a socket.io event: no session id.")
                 return
             sender = session_id if self.session_persistence and session_id else sid
             output = WholeMessageSocketOutput(sio, self.bot_message_evt)
             try:
+                if event.problem is not None:
+                    values = {"limit": str(MAX_MESSAGE_CHARS)}
+                    await self._notice(output, sender, event, event.problem, values)
+                    return
+                decision = limiter.check(sender)
+                if not decision.allowed:
+                    # One notice, then silence: a flood must not cost a reply each time.
+                    if decision.notify:
+                        values = {"seconds": str(decision.retry_after_seconds)}
+                        await self._notice(output, sender, event, MSG_RATE_LIMITED, values)
+                    return
                 await handler(
-                    UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(
+                        event.text,
+                        output,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=event.metadata,
+                    )
                 )
             except Exception:  # noqa: BLE001 - the browser keeps its connection
                 logger.exception("The message of a conversation could not be handled.")
 
         return hook
+
+    async def _notice(
+        self,
+        output: WholeMessageSocketOutput,
+        sender: str,
+        event: UserEvent,
+        key: str,
+        values: dict[str, str],
+    ) -> None:
+        """Answer ``sender`` with the message ``key`` in its language, without the assistant."""
+        lang = await conversation_language(sender, event.metadata, event.text)
+        kb = self.knowledge if self.knowledge is not None else shared_knowledge()
+        text = render(kb, key, lang, values)
+        await output.send_response(sender, {"text": text})
 
     def _authorized(self, auth: dict | None) -> bool:
         if not self.jwt_key:
