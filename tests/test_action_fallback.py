@@ -17,19 +17,12 @@ from rasa.shared.exceptions import RasaException
 
 from bot import action_fallback as af
 from bot.paths import REPO_ROOT
+from tests.fakes import Clock
 
 LANGS = ["en", "fr"]
 NEED = {"en": "I need to renew my passport", "fr": "je dois renouveler mon passeport"}
 QUEBEC_LINE = "877-644-4545"
 O_CANADA = "800-622-6232"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +52,14 @@ class FakeAction:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
     monkeypatch.setattr(af, "BREAKER", af.Breaker(5.0, fake))
     return fake
 
 
 def test_breaker_skips_calls_until_retry_then_lets_one_probe_through() -> None:
-    clock = FakeClock()
+    clock = Clock()
     breaker = af.Breaker(5.0, clock)
     assert breaker.allow() and not breaker.open
     breaker.failed()
@@ -81,7 +74,7 @@ def test_breaker_skips_calls_until_retry_then_lets_one_probe_through() -> None:
 
 
 def test_breaker_lets_a_new_probe_through_when_one_never_reported() -> None:
-    clock = FakeClock()
+    clock = Clock()
     breaker = af.Breaker(5.0, clock)
     breaker.failed()
     clock.now += 5
@@ -164,7 +157,7 @@ async def drops(*_: Any) -> list[Event]:
 
 @pytest.mark.parametrize("failure", [hangs, refuses, drops], ids=["slow", "down", "dropped"])
 def test_a_failing_action_server_gets_the_general_line_in_time(
-    domain: Domain, clock: FakeClock, failure: Any
+    domain: Domain, clock: Clock, failure: Any
 ) -> None:
     started = time.monotonic()
     events = run_guarded(failure, tracker(domain, NEED["fr"], "fr", province="ca-qc"))
@@ -174,14 +167,14 @@ def test_a_failing_action_server_gets_the_general_line_in_time(
     assert af.BREAKER.open
 
 
-def test_validation_fails_silently(domain: Domain, clock: FakeClock) -> None:
+def test_validation_fails_silently(domain: Domain, clock: Clock) -> None:
     events = run_guarded(refuses, tracker(domain, NEED["en"]), ACTION_VALIDATE_SLOT_MAPPINGS)
     assert events == []
     assert af.BREAKER.open
 
 
 def test_while_open_the_server_is_not_called_then_the_conversation_resumes(
-    domain: Domain, clock: FakeClock
+    domain: Domain, clock: Clock
 ) -> None:
     calls: list[str] = []
 
@@ -197,7 +190,7 @@ def test_while_open_the_server_is_not_called_then_the_conversation_resumes(
     assert calls == ["called"] and not af.BREAKER.open
 
 
-def test_a_rejection_is_not_a_failure(domain: Domain, clock: FakeClock) -> None:
+def test_a_rejection_is_not_a_failure(domain: Domain, clock: Clock) -> None:
     async def rejects(*_: Any) -> list[Event]:
         raise ActionExecutionRejection("action_route")
 

@@ -26,23 +26,11 @@ from bot.knowledge_reload import (
     reload_interval,
 )
 from bot.paths import knowledge_dir
+from tests.fakes import Clock
 
 PASSPORT_FILE = Path("ca") / "identity.yml"
 OLD_PHONE = '"+1-800-567-6868"'
 NEW_PHONE = '"+1-800-555-0199"'
-
-
-class Clock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class CountingLoader:

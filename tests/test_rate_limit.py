@@ -18,19 +18,7 @@ from bot.rate_limit import (
     Limits,
     RateLimiter,
 )
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fakes import Clock
 
 
 @pytest.fixture

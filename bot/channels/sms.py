@@ -108,7 +108,8 @@ class TwilioSmsInput(InputChannel):
             public_url: The URL Twilio posts to, when it differs from the request's.
             confirm_opt_out: Whether to confirm STOP ourselves (only when the Twilio
                 account's own opt-out handling is turned off).
-            state: The per-number store (default: :class:`SmsState` at ``$SMS_STATE_DB``).
+            state: The per-number store (default: :class:`SmsState` at ``$SMS_STATE_URL``
+                or ``$SMS_STATE_DB``).
             kb: The knowledge base (default: the shared one).
             rate_limiter: The per-number limiter (default: from the environment).
         """

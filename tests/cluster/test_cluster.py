@@ -150,28 +150,26 @@ def test_messages_of_one_conversation_sent_at_once_to_both_servers_are_taken_in_
     cluster: Cluster,
 ) -> None:
     """The Redis lock store: two servers never work on one conversation at the same time."""
-    who = sender()
     texts = ["I lost my passport", "I live in Halifax"]
-    with ThreadPoolExecutor(2) as pool:
-        replies = list(
-            pool.map(
-                lambda pair: cluster.say(pair[0], who, pair[1]),
-                zip(cluster.rasa.values(), texts, strict=True),
-            )
+    senders = [sender() for _ in range(40)]
+    jobs = [(server, who, text) for who in senders for server, text in zip(
+        cluster.rasa.values(), texts, strict=True
+    )]  # fmt: skip
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        replies = list(pool.map(lambda job: cluster.say(*job), jobs))
+    assert all(replies), "every message was answered"
+    for who in senders:
+        response = requests.get(
+            f"{cluster.rasa['rasa-1']}/conversations/{who}/tracker",
+            params={"token": cluster.token},
+            timeout=30,
         )
-    assert all(replies), "both messages were answered"
-    response = requests.get(
-        f"{cluster.rasa['rasa-1']}/conversations/{who}/tracker",
-        params={"token": cluster.token},
-        timeout=30,
-    )
-    events = response.json()["events"]
-    users = [e["text"] for e in events if e["event"] == "user"]
-    assert sorted(users) == sorted(texts)
-    # Each message was answered before the other was read: user, bot..., user, bot...
-    kinds = [e["event"] for e in events if e["event"] in ("user", "bot")]
-    first_bot = kinds.index("bot")
-    assert kinds.index("user") < first_bot < len(kinds) - 1 - kinds[::-1].index("user")
+        events = response.json()["events"]
+        assert sorted(e["text"] for e in events if e["event"] == "user") == sorted(texts)
+        # Each message was answered before the other was read: user, bot..., user, bot...
+        kinds = [e["event"] for e in events if e["event"] in ("user", "bot")]
+        first_bot = kinds.index("bot")
+        assert kinds.index("user") < first_bot < len(kinds) - 1 - kinds[::-1].index("user")
 
 
 def test_personal_information_is_not_in_the_database(cluster: Cluster) -> None:
