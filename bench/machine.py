@@ -40,6 +40,23 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional memory (Pss) of ``pid`` and its children, in MB.
+
+    Unlike the resident set, pages shared between processes (PostgreSQL's shared
+    buffers, libraries) are divided between them rather than counted in each.
+    """
+    total_kb = 0
+    for each in descendants(pid):
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
 def machine_info() -> dict[str, Any]:
     """The machine and software versions the numbers were measured on."""
     cpu = next(

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bench.baseline import DEFAULT_RESPONSE, FALLBACK_INTENT, write_baseline
-from bench.machine import descendants, rss_mb
+from bench.machine import descendants, pss_mb, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,6 +122,7 @@ def test_summary_takes_medians_and_report_has_every_figure(
 def test_memory_is_read_from_proc() -> None:
     assert os.getpid() in descendants(os.getpid())
     assert rss_mb(os.getpid()) > 0
+    assert 0 < pss_mb(os.getpid()) <= rss_mb(os.getpid())
 
 
 def test_sqlite_tracker_store_keeps_connections_and_logs_ahead(tmp_path: Path) -> None:
