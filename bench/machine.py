@@ -27,17 +27,22 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory (VmRSS) of ``pid`` and its children, in MB."""
+def _sum_kb(pid: int, file: str, field: str) -> int:
+    """The sum of a ``/proc/<pid>/<file>`` field (in kB) over ``pid`` and its children."""
     total_kb = 0
     for each in descendants(pid):
         try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{each}/{file}").read_text().splitlines():
+                if line.startswith(field):
                     total_kb += int(line.split()[1])
         except OSError:
             continue
-    return total_kb / 1024
+    return total_kb
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of ``pid`` and its children, in MB."""
+    return _sum_kb(pid, "status", "VmRSS:") / 1024
 
 
 def pss_mb(pid: int) -> float:
@@ -46,15 +51,7 @@ def pss_mb(pid: int) -> float:
     Unlike the resident set, pages shared between processes (PostgreSQL's shared
     buffers, libraries) are divided between them rather than counted in each.
     """
-    total_kb = 0
-    for each in descendants(pid):
-        try:
-            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
+    return _sum_kb(pid, "smaps_rollup", "Pss:") / 1024
 
 
 def machine_info() -> dict[str, Any]:
