@@ -6,9 +6,9 @@ import pytest
 from sanic import Sanic
 from sanic_testing import TestManager
 
-from bot.channels.guard import neutralize
+from bot.channels.guard import MSG_EMPTY, MSG_TOO_LONG, neutralize
 from bot.channels.rest import validate_body
-from bot.channels.socketio import parse_user_event, whole_message
+from bot.channels.socketio import UserEvent, read_user_event, whole_message
 from bot.channels.web import WebPagesInput, interface_texts
 
 OFFERED = ['/need{"service_kind": "passport"}']
@@ -55,22 +55,28 @@ def test_good_body():
     ("data", "problem"),
     [
         ("hello", "not an object"),
-        ({"message": ""}, "no message text"),
         ({"message": 5}, "no message text"),
-        ({"message": "x" * 5001}, "too long"),
         ({"message": "hi", "session_id": ["a"]}, "session id"),
         ({"message": "hi", "customData": "{oops"}, "not JSON"),
         ({"message": "hi", "customData": [1]}, "not an object"),
     ],
 )
 def test_malformed_socketio_events_are_dropped_with_a_reason(data, problem):
-    reason = parse_user_event(data, "customData")
+    reason = read_user_event(data, "customData")
     assert isinstance(reason, str) and problem in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"), [("", MSG_EMPTY), (" \x00 ", MSG_EMPTY), ("x" * 5001, MSG_TOO_LONG)]
+)
+def test_empty_or_too_long_socketio_messages_are_answered_not_passed_on(text, problem):
+    event = read_user_event({"message": text}, "customData")
+    assert isinstance(event, UserEvent) and event.problem == problem
 
 
 def test_socketio_event_with_metadata():
     event = {"message": "passport", "session_id": "abc", "customData": '{"language": "fr"}'}
-    assert parse_user_event(event, "customData") == ("passport", "abc", {"language": "fr"})
+    assert read_user_event(event, "customData") == UserEvent("passport", "abc", {"language": "fr"})
 
 
 def test_a_bot_message_is_emitted_whole():

@@ -91,6 +91,11 @@ async def conversation_language(
     slot = tracker.get_slot(SLOT_LANGUAGE) if tracker is not None else None
     if slot in LANGUAGES:
         return str(slot)
+    return written_language(text)
+
+
+def written_language(text: str) -> str:
+    """The language ``text`` is written in (its start is enough), else English."""
     detected, _, _ = detect(text[:_DETECT_CHARS]) if text.strip() else (None, 0.0, 0)
     return detected or DEFAULT_LANGUAGE
 

@@ -34,7 +34,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import sms
-from bot.channels.guard import MAX_MESSAGE_CHARS, guarded
+from bot.channels.guard import MAX_MESSAGE_CHARS, guarded, written_language
 from bot.channels.rest import WholeMessageOutputChannel, payload_language, refuse
 from bot.knowledge import KnowledgeBase, shared_knowledge
 from bot.language import LANGUAGES, detect
@@ -53,8 +53,6 @@ MAX_BODY_BYTES = 16_000
 SMS_MAX_CHARS = 1600
 DEFAULT_LANGUAGE = "en"
 FORM_TYPE = "application/x-www-form-urlencoded"
-# Language detection only needs the start of a long message.
-_DETECT_CHARS = 500
 
 
 def twiml(parts: list[str]) -> HTTPResponse:
@@ -236,8 +234,7 @@ class TwilioSmsInput(InputChannel):
         """The number's language, else the one ``text`` is written in, else English."""
         if state.language in LANGUAGES:
             return str(state.language)
-        lang, _, _ = detect(text[:_DETECT_CHARS])
-        return lang or DEFAULT_LANGUAGE
+        return written_language(text)
 
     def _keyword(
         self, digest: str, state: NumberState, word: str, written_in: str | None

@@ -33,7 +33,6 @@ from socketio import AsyncServer
 
 from bot.channels.guard import (
     MAX_MESSAGE_CHARS,
-    MSG_EMPTY,
     MSG_RATE_LIMITED,
     conversation_language,
     guarded,
@@ -71,26 +70,6 @@ class UserEvent:
     session_id: str | None
     metadata: dict[str, Any]
     problem: str | None = None
-
-
-def parse_user_event(data: Any, metadata_key: str) -> tuple[str, str | None, dict[str, Any]] | str:
-    """Check a ``user_uttered`` event from a browser.
-
-    Args:
-        data: The event's data, as the client sent it.
-        metadata_key: The key that holds the message metadata.
-
-    Returns:
-        ``(text, session_id, metadata)``, or why the event is not for the assistant.
-    """
-    event = read_user_event(data, metadata_key)
-    if isinstance(event, str):
-        return event
-    if event.problem == MSG_EMPTY:
-        return "no message text"
-    if event.problem is not None:
-        return "the message is too long"
-    return event.text, event.session_id, event.metadata
 
 
 def read_user_event(data: Any, metadata_key: str) -> UserEvent | str:
